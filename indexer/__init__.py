@@ -1,0 +1,3 @@
+"""Flywheel: DePIN reward contracts, an exactly-once event indexer, and real-yield reports."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,157 @@
+"""Run a local anvil on 127.0.0.1: find the pinned binary, start it, stop it, report on it."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from indexer.errors import FlywheelError
+from indexer.paths import NODE_MODULES, state_home
+
+DEFAULT_PORT = 8545
+HOST = "127.0.0.1"
+
+_PLATFORMS = {
+    ("Linux", "x86_64"): "linux-amd64",
+    ("Linux", "aarch64"): "linux-arm64",
+    ("Darwin", "x86_64"): "darwin-amd64",
+    ("Darwin", "arm64"): "darwin-arm64",
+}
+
+
+def anvil_binary() -> Path:
+    """The pinned anvil from the npm platform package, or `FLYWHEEL_ANVIL`."""
+    override = os.environ.get("FLYWHEEL_ANVIL")
+    if override:
+        return Path(override)
+    plat = _PLATFORMS.get((platform.system(), platform.machine()))
+    if plat:
+        candidate = NODE_MODULES / "@foundry-rs" / f"anvil-{plat}" / "bin" / "anvil"
+        if candidate.exists():
+            return candidate
+    found = shutil.which("anvil")
+    if found:
+        return Path(found)
+    raise FlywheelError("anvil not found: run `bash scripts/setup.sh` to install it")
+
+
+def rpc_url(port: int) -> str:
+    return f"http://{HOST}:{port}"
+
+
+def _pid_file(port: int) -> Path:
+    return state_home() / f"chain-{port}.json"
+
+
+def _port_busy(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.2)
+        return s.connect_ex((HOST, port)) == 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        # Reap it first if it is our own child, so a stopped chain is not seen as a zombie.
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def chain_id(url: str, timeout: float = 2.0) -> int:
+    reply = requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=timeout)
+    return int(reply.json()["result"], 16)
+
+
+def _wait_ready(url: str, proc: subprocess.Popen, log: Path, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            raise FlywheelError(f"anvil exited at start: {tail[0]}")
+        try:
+            chain_id(url, timeout=0.5)
+            return
+        except requests.RequestException:
+            time.sleep(0.05)
+    proc.kill()
+    raise FlywheelError(f"anvil did not answer on {url} in time")
+
+
+@dataclass
+class Chain:
+    port: int
+    pid: int
+    url: str
+    log: Path
+
+
+def start(port: int = DEFAULT_PORT, extra_args: tuple[str, ...] = (), state_dir: Path | None = None) -> Chain:
+    """Start anvil in the background and record its pid; refuses a busy port."""
+    if _port_busy(port):
+        raise FlywheelError(f"port {port} on {HOST} is already in use: `flywheel chain status --port {port}` tells whether it is ours")
+    state = state_dir or state_home()
+    log = state / f"chain-{port}.log"
+    args = [str(anvil_binary()), "--host", HOST, "--port", str(port), "--chain-id", "31337", *extra_args]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    url = rpc_url(port)
+    _wait_ready(url, proc, log, time.monotonic() + 20)
+    chain = Chain(port=port, pid=proc.pid, url=url, log=log)
+    (state / f"chain-{port}.json").write_text(json.dumps({"port": port, "pid": proc.pid, "url": url, "log": str(log)}))
+    return chain
+
+
+def recorded(port: int) -> Chain | None:
+    """The chain `start` recorded on `port`, if its process still runs."""
+    path = _pid_file(port)
+    if not path.exists():
+        return None
+    info = json.loads(path.read_text())
+    if not _alive(info["pid"]):
+        path.unlink(missing_ok=True)
+        return None
+    return Chain(port=info["port"], pid=info["pid"], url=info["url"], log=Path(info["log"]))
+
+
+def stop(port: int = DEFAULT_PORT) -> bool:
+    """Stop the chain started on `port`; False when none was running."""
+    chain = recorded(port)
+    if chain is None:
+        return False
+    os.kill(chain.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while _alive(chain.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if _alive(chain.pid):
+        os.kill(chain.pid, signal.SIGKILL)
+    _pid_file(port).unlink(missing_ok=True)
+    return True
+
+
+def default_rpc_url() -> str:
+    """The chain `flywheel chain up` started (the default port first), else an error."""
+    chain = recorded(DEFAULT_PORT)
+    if chain is None:
+        for path in sorted(state_home().glob("chain-*.json")):
+            chain = recorded(int(path.stem.split("-", 1)[1]))
+            if chain:
+                break
+    if chain is None:
+        raise FlywheelError("no --rpc-url given and no local chain running: start one with `flywheel chain up`")
+    return chain.url

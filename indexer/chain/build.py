@@ -1,0 +1,81 @@
+"""Compile the Vyper contracts with the pinned compiler, cached by source hash.
+
+The cache key covers every `.vy` file in `contracts/`, the snekmate modules and
+the compiler version, so any change to an imported module recompiles too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from indexer.errors import FlywheelError
+from indexer.paths import CONTRACTS_DIR, state_home
+
+CONTRACT_NAMES = (
+    "NetworkToken",
+    "MockUSD",
+    "PaymentGateway",
+    "RewardDistributor",
+    "NodeRegistry",
+    "PriceFeed",
+)
+
+
+@dataclass(frozen=True)
+class Artifact:
+    name: str
+    abi: list[dict]
+    bytecode: str
+
+
+def _snekmate_dir() -> Path:
+    import snekmate
+
+    return Path(list(snekmate.__path__)[0])
+
+
+def source_hash(contracts_dir: Path = CONTRACTS_DIR) -> str:
+    import vyper
+
+    digest = hashlib.sha256(vyper.__version__.encode())
+    for root in (contracts_dir, _snekmate_dir()):
+        for path in sorted(root.rglob("*.vy*")):
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def _compile(contracts_dir: Path) -> dict[str, dict]:
+    from vyper.cli.vyper_compile import compile_files
+
+    files = [str(contracts_dir / f"{name}.vy") for name in CONTRACT_NAMES]
+    try:
+        out = compile_files(files, ("abi", "bytecode"), paths=[str(contracts_dir)])
+    except Exception as exc:  # the compiler raises many types; all mean the same here
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FlywheelError(f"contract compilation failed: {first}") from exc
+    result = {}
+    for path, formats in out.items():
+        name = Path(str(path)).stem
+        result[name] = {"abi": formats["abi"], "bytecode": formats["bytecode"]}
+    return result
+
+
+def build(contracts_dir: Path = CONTRACTS_DIR, cache_dir: Path | None = None) -> dict[str, Artifact]:
+    """Return every contract's ABI and bytecode, compiling only when a source changed."""
+    cache_dir = cache_dir or state_home() / "build"
+    cache = cache_dir / f"contracts-{source_hash(contracts_dir)}.json"
+    if cache.exists():
+        raw = orjson.loads(cache.read_bytes())
+    else:
+        raw = _compile(contracts_dir)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp")
+        tmp.write_text(json.dumps(raw))
+        tmp.replace(cache)
+    return {name: Artifact(name, v["abi"], v["bytecode"]) for name, v in raw.items()}

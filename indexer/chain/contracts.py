@@ -1,0 +1,42 @@
+"""Bound web3 contract objects for a deployment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from web3 import Web3
+from web3.contract import Contract
+
+from indexer.chain.build import Artifact, build
+from indexer.chain.manifest import Manifest
+
+# manifest key -> contract source
+SOURCES = {
+    "network_token": "NetworkToken",
+    "payment_token": "MockUSD",
+    "payment_gateway": "PaymentGateway",
+    "reward_distributor": "RewardDistributor",
+    "node_registry": "NodeRegistry",
+    "price_feed": "PriceFeed",
+}
+
+
+@dataclass
+class Deployment:
+    w3: Web3
+    manifest: Manifest
+    network_token: Contract
+    payment_token: Contract
+    payment_gateway: Contract
+    reward_distributor: Contract
+    node_registry: Contract
+    price_feed: Contract
+
+
+def bind(w3: Web3, manifest: Manifest, artifacts: dict[str, Artifact] | None = None) -> Deployment:
+    artifacts = artifacts or build()
+    handles = {
+        key: w3.eth.contract(address=manifest.contracts[key], abi=artifacts[source].abi)
+        for key, source in SOURCES.items()
+    }
+    return Deployment(w3=w3, manifest=manifest, **handles)

@@ -1,0 +1,22 @@
+"""Console output shared by the commands: Rich on a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def info(message: str) -> None:
+    err_console.print(message)
+
+
+def fail(message: str) -> None:
+    err_console.print(f"error: {message}", markup=False)
+
+
+def is_terminal() -> bool:
+    return sys.stderr.isatty()
