@@ -1,0 +1,1 @@
+"""Settlement: turning an epoch's work into allocations, Merkle trees and claims."""

@@ -1,0 +1,119 @@
+"""The whole contract system deployed in titanoboa's in-process EVM, wired as `flywheel deploy` wires it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import boa
+from eth_utils import keccak
+
+from indexer.paths import CONTRACTS_DIR
+from indexer.settle.merkle import Entitlement, EntitlementTree
+
+REPORTER_ROLE = keccak(text="REPORTER_ROLE")
+GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")
+TOKEN = 10**18
+USD = 10**6
+
+
+@dataclass
+class Params:
+    epoch_length: int = 3600
+    initial_emission: int = 1_000 * TOKEN
+    decay_bps: int = 5000
+    decay_period: int = 4
+    max_supply: int = 10_000 * TOKEN
+    fee_bps: int = 500
+    root_delay: int = 0
+    max_price_age: int = 86_400
+
+
+def load(name: str, *args, sender=None):
+    with boa.env.prank(sender) if sender else _null():
+        return boa.load(str(CONTRACTS_DIR / f"{name}.vy"), *args)
+
+
+class _null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+@dataclass
+class System:
+    admin: str
+    reporter: str
+    guardian: str
+    treasury: str
+    genesis: int
+    params: Params
+    usd: object
+    token: object
+    feed: object
+    registry: object
+    gateway: object
+    distributor: object
+
+    # --- helpers used by the tests -------------------------------------------------
+    def epoch_end(self, epoch: int) -> int:
+        return self.genesis + (epoch + 1) * self.params.epoch_length
+
+    def warp_to(self, t: int) -> None:
+        now = boa.env.evm.patch.timestamp
+        if t > now:
+            boa.env.time_travel(seconds=t - now)
+
+    def post_price(self, price: int = 2 * 10**8) -> None:
+        with boa.env.prank(self.reporter):
+            self.feed.post_price(price)
+
+    def pay(self, customer: str, amount: int, reference: bytes = b"\x00" * 32) -> None:
+        with boa.env.prank(customer):
+            self.usd.faucet(amount)
+            self.usd.approve(self.gateway.address, amount)
+            self.gateway.pay(amount, reference)
+
+    def tree(self, entitlements: dict[str, tuple[int, int]]) -> EntitlementTree:
+        es = [Entitlement(a, s, r) for a, (s, r) in entitlements.items()]
+        return EntitlementTree(boa.env.evm.patch.chain_id, self.distributor.address, es)
+
+    def finalize(self, epoch: int, tree: EntitlementTree, subsidy: int, revenue: int, work_units: int = 1, contributors: int = 1) -> None:
+        with boa.env.prank(self.reporter):
+            self.distributor.finalize(epoch, tree.root, subsidy, revenue, work_units, contributors)
+
+    def claim(self, tree: EntitlementTree, account: str, sender: str | None = None) -> None:
+        i = tree.index_of(account)
+        e = tree.entitlements[i]
+        with boa.env.prank(sender or account):
+            self.distributor.claim(e.account, e.cumulative_subsidy, e.cumulative_revenue, tree.proof(i))
+
+
+def deploy(params: Params | None = None) -> System:
+    params = params or Params()
+    admin = boa.env.generate_address("admin")
+    reporter = boa.env.generate_address("reporter")
+    guardian = boa.env.generate_address("guardian")
+    treasury = boa.env.generate_address("treasury")
+    genesis = boa.env.evm.patch.timestamp
+    L = params.epoch_length
+    with boa.env.prank(admin):
+        usd = boa.load(str(CONTRACTS_DIR / "MockUSD.vy"))
+        token = boa.load(str(CONTRACTS_DIR / "NetworkToken.vy"), "Flywheel Network Token", "FLY", params.max_supply)
+        feed = boa.load(str(CONTRACTS_DIR / "PriceFeed.vy"), genesis, L)
+        registry = boa.load(str(CONTRACTS_DIR / "NodeRegistry.vy"), genesis, L)
+        gateway = boa.load(str(CONTRACTS_DIR / "PaymentGateway.vy"), usd.address, treasury, params.fee_bps, genesis, L)
+        distributor = boa.load(
+            str(CONTRACTS_DIR / "RewardDistributor.vy"), token.address, usd.address, gateway.address, feed.address,
+            genesis, L, params.initial_emission, params.decay_bps, params.decay_period, params.max_supply,
+            params.root_delay, params.max_price_age,
+        )
+        token.set_minter(distributor.address, True)
+        token.renounce_ownership()
+        gateway.set_distributor(distributor.address)
+        feed.grantRole(REPORTER_ROLE, reporter)
+        distributor.grantRole(REPORTER_ROLE, reporter)
+        distributor.grantRole(GUARDIAN_ROLE, guardian)
+        gateway.grantRole(GUARDIAN_ROLE, guardian)
+    return System(admin, reporter, guardian, treasury, genesis, params, usd, token, feed, registry, gateway, distributor)
