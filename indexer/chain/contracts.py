@@ -40,3 +40,14 @@ def bind(w3: Web3, manifest: Manifest, artifacts: dict[str, Artifact] | None = N
         for key, source in SOURCES.items()
     }
     return Deployment(w3=w3, manifest=manifest, **handles)
+
+
+def open_deployment(rpc_url: str, manifest_path) -> Deployment:
+    """Load a manifest, check the node is on its chain and its contracts exist, and bind them."""
+    from indexer.chain import manifest as manifests
+    from indexer.chain.node import connect, require_code
+
+    m = manifests.load(manifest_path)
+    w3, _ = connect(rpc_url, expect_chain_id=m.chain_id)
+    require_code(w3, m.contracts)
+    return bind(w3, m)

@@ -6,7 +6,9 @@ import sys
 
 from rich.console import Console
 
-console = Console(highlight=False, soft_wrap=True)
+# Off a terminal Rich would assume 80 columns; reports and tables read better wider.
+_WIDTH = None if sys.stdout.isatty() else 140
+console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 

@@ -1,0 +1,109 @@
+"""The settlement store: each closed epoch's entitlement tree and proofs, as files.
+
+The trees are the store: epoch `E`'s cumulative entitlements are the values of
+its tree, so closing `E + 1` starts from them. A tree is only trusted when its
+root equals the root the chain holds for that epoch, and a lost store is
+rebuilt from a copy of the last tree (`adopt`), checked the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from indexer.errors import FlywheelError
+from indexer.settle import merkle
+from indexer.settle.merkle import EntitlementTree
+
+
+def default_dir(manifest_path: Path) -> Path:
+    return manifest_path.with_name(manifest_path.stem + ".settlement")
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n")
+    tmp.replace(path)
+
+
+def proofs_document(epoch: int, tree: EntitlementTree) -> dict:
+    """Every account's claim arguments, so a claim UI needs nothing but this file."""
+    return {
+        "epoch": epoch,
+        "root": "0x" + tree.root.hex(),
+        "chain_id": tree.chain_id,
+        "distributor": tree.distributor,
+        "claims": {
+            e.account: {
+                "cumulative_subsidy": str(e.cumulative_subsidy),
+                "cumulative_revenue": str(e.cumulative_revenue),
+                "proof": ["0x" + p.hex() for p in tree.proof(i)],
+            }
+            for i, e in enumerate(tree.entitlements)
+        },
+    }
+
+
+class SettlementStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def tree_path(self, epoch: int) -> Path:
+        return self.root / f"epoch-{epoch:05d}.tree.json"
+
+    def proofs_path(self, epoch: int) -> Path:
+        return self.root / f"epoch-{epoch:05d}.proofs.json"
+
+    def _pending_path(self, epoch: int) -> Path:
+        return self.root / f"epoch-{epoch:05d}.tree.pending.json"
+
+    def tree(self, epoch: int, expected_root: bytes) -> EntitlementTree:
+        """Epoch `epoch`'s tree, which must hash to `expected_root` (the chain's)."""
+        self.recover(epoch, expected_root)
+        path = self.tree_path(epoch)
+        if not path.exists():
+            raise FlywheelError(
+                f"settlement store {self.root} has no tree for epoch {epoch}: "
+                "restore it with --previous-tree FILE (a copy of that epoch's tree dump)"
+            )
+        tree = merkle.load(json.loads(path.read_text()))
+        if tree.root != expected_root:
+            raise FlywheelError(f"the stored tree for epoch {epoch} does not match the root on chain")
+        return tree
+
+    def recover(self, epoch: int, expected_root: bytes) -> None:
+        """Keep a tree left pending by an interrupted close if the chain took its root."""
+        pending = self._pending_path(epoch)
+        if not pending.exists() or self.tree_path(epoch).exists():
+            return
+        tree = merkle.load(json.loads(pending.read_text()))
+        if tree.root == expected_root:
+            self._publish(epoch, tree)
+        pending.unlink(missing_ok=True)
+
+    def adopt(self, epoch: int, dump_path: Path, expected_root: bytes) -> None:
+        """Rebuild the store from a tree dump kept elsewhere, checked against the chain."""
+        try:
+            tree = merkle.load(json.loads(dump_path.read_text()))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise FlywheelError(f"{dump_path} is not a readable entitlement tree dump: {exc}") from None
+        if tree.root != expected_root:
+            raise FlywheelError(f"{dump_path} does not match the root on chain for epoch {epoch}")
+        self._publish(epoch, tree)
+
+    def stage(self, epoch: int, tree: EntitlementTree) -> None:
+        """Write the tree before its root is posted, so a crash after posting loses nothing."""
+        write_json(self._pending_path(epoch), tree.dump())
+
+    def commit(self, epoch: int, tree: EntitlementTree) -> None:
+        self._publish(epoch, tree)
+        self._pending_path(epoch).unlink(missing_ok=True)
+
+    def discard(self, epoch: int) -> None:
+        self._pending_path(epoch).unlink(missing_ok=True)
+
+    def _publish(self, epoch: int, tree: EntitlementTree) -> None:
+        write_json(self.proofs_path(epoch), proofs_document(epoch, tree))
+        write_json(self.tree_path(epoch), tree.dump())

@@ -1,0 +1,1 @@
+"""Simulation: drive a deployed Flywheel system through a DePIN network's life on a local chain."""

@@ -1,0 +1,245 @@
+"""Drive a deployment through N epochs of a DePIN network's life.
+
+Contributors join on an adoption curve, register nodes and sometimes retire
+them; customers arrive and pay on a logistic demand curve; the reporter posts
+a random-walk price and closes every epoch from the nodes' work through the
+same settlement code a real network uses; contributors claim every few
+epochs; a few wash actors pay for service with money from contributors, or are
+contributors themselves. Every transaction is real. The chain mines only when
+told, at timestamps derived from the epoch clock, so the same seed on a fresh
+chain gives the same blocks and the same events.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from eth_account import Account
+from eth_utils import keccak
+
+from indexer.chain import accounts
+from indexer.chain.contracts import Deployment
+from indexer.chain.rpc import Rpc
+from indexer.chain.wallet import BlockSubmitter, Encoder, Wallet
+from indexer.settle import claim as claiming
+from indexer.settle.close import close_epoch
+from indexer.settle.store import SettlementStore
+from indexer.sim.scenario import Scenario
+
+GAS = {"faucet": 120_000, "approve": 80_000, "pay": 150_000, "register": 150_000, "retire": 100_000,
+       "transfer": 100_000, "post_price": 100_000}
+FUNDING = 10_000_000  # whole USD a customer or wash actor takes from the faucet, once
+MAX_UINT = 2**256 - 1
+ETH_BALANCE = hex(10**24)
+
+
+@dataclass
+class Contributor:
+    wallet: Wallet
+    nodes: list[bytes] = field(default_factory=list)
+    minted_nodes: int = 0
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    epoch: int
+    contributors: int
+    nodes: int
+    customers: int
+    payments: int
+    wash_payments: int
+    price: int  # USD per token, 8 decimals
+    subsidy: int  # network-token units allocated
+    revenue: int  # payment-token units allocated
+
+    def subsidy_usd(self) -> Decimal:
+        return Decimal(self.subsidy) * self.price / Decimal(10**26)
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _ramp(epoch: int, midpoint: float, steepness: float) -> float:
+    """A logistic curve scaled to start at 0 in epoch 0 and approach 1."""
+    low = _sigmoid(-steepness * midpoint)
+    return (_sigmoid(steepness * (epoch - midpoint)) - low) / (1.0 - low)
+
+
+class Simulation:
+    def __init__(self, d: Deployment, rpc: Rpc, store: SettlementStore, scenario: Scenario, seed: int) -> None:
+        self.d = d
+        self.rpc = rpc
+        self.store = store
+        self.s = scenario
+        self.rng = random.Random(seed)
+        self.seed = seed
+        m = d.manifest
+        self.genesis = m.parameters["genesis"]
+        self.length = m.parameters["epoch_length"]
+        self.usd_unit = 10**m.payment_decimals
+        self.submitter = BlockSubmitter(rpc, m.chain_id)
+        self.enc = {name: Encoder(getattr(d, name).abi) for name in ("payment_token", "payment_gateway", "node_registry", "price_feed")}
+        self.addr = m.contracts
+        self.start_epoch = d.reward_distributor.functions.next_epoch().call()
+        self.reporter = self._existing(accounts.signer(m.chain_id))
+        self.contributors: list[Contributor] = []
+        self.customers: list[Wallet] = []
+        self.wash_outsiders: list[Wallet] = []
+        self.price = scenario.initial_price_units()
+        self.clock = int(rpc.call("eth_getBlockByNumber", "latest", False)["timestamp"], 16)
+        emission = d.reward_distributor.functions.next_emission().call()
+        # The epoch-0 subsidy in USD anchors the demand curve (a model quantity, not an amount on chain).
+        self.base_subsidy_usd = emission / 10**18 * self.price / 10**8
+
+    # --- accounts ---------------------------------------------------------------
+
+    def _existing(self, account) -> Wallet:
+        return Wallet(account, int(self.rpc.call("eth_getTransactionCount", account.address, "pending"), 16))
+
+    def _new_wallets(self, role: str, count: int, offset: int) -> list[Wallet]:
+        keys = [keccak(f"flywheel-sim/{self.seed}/{self.start_epoch}/{role}/{offset + i}".encode()) for i in range(count)]
+        wallets = [Wallet(Account.from_key(k), 0) for k in keys]
+        if wallets:
+            self.rpc.batch([("anvil_setBalance", [w.address, ETH_BALANCE]) for w in wallets])
+            nonces = self.rpc.batch([("eth_getTransactionCount", [w.address, "pending"]) for w in wallets])
+            for w, n in zip(wallets, nonces):
+                w.nonce = int(n, 16)
+        return wallets
+
+    def _send(self, wallet: Wallet, contract: str, fn: str, *args) -> None:
+        self.submitter.submit(wallet, self.addr[contract], self.enc[contract](fn, *args), GAS[fn], f"{fn} by {wallet.address}")
+
+    def _fund_for_payments(self, wallet: Wallet, funder: Wallet | None = None) -> None:
+        amount = FUNDING * self.usd_unit
+        if funder is None:
+            self._send(wallet, "payment_token", "faucet", amount)
+        else:
+            # Money a contributor hands to an outsider: the link the demand screen must find.
+            self._send(funder, "payment_token", "faucet", amount)
+            self._send(funder, "payment_token", "transfer", wallet.address, amount)
+        self._send(wallet, "payment_token", "approve", self.addr["payment_gateway"], MAX_UINT)
+
+    # --- one epoch ----------------------------------------------------------------
+
+    def _tick(self, at: int) -> int:
+        self.clock = max(at, self.clock + 1)
+        return self.clock
+
+    def _node_id(self, c: Contributor) -> bytes:
+        c.minted_nodes += 1
+        return keccak(c.wallet.address.encode() + f"/{self.seed}/{self.start_epoch}/{c.minted_nodes}".encode())
+
+    def _onboard(self, e: int) -> None:
+        s = self.s
+        target = s.initial_contributors + round((s.contributors - s.initial_contributors) * _ramp(e, s.adoption_midpoint, s.adoption_steepness))
+        joining = self._new_wallets("contributor", target - len(self.contributors), len(self.contributors))
+        for w in joining:
+            c = Contributor(w)
+            self.contributors.append(c)
+            c.nodes.append(self._node_id(c))
+            self._send(w, "node_registry", "register", c.nodes[-1])
+        for c in self.contributors:
+            for node in list(c.nodes):
+                if self.rng.randrange(10_000) < s.churn_bps:
+                    c.nodes.remove(node)
+                    self._send(c.wallet, "node_registry", "retire", node)
+            if c.minted_nodes < s.max_nodes_per_contributor and self.rng.random() < 0.1:
+                c.nodes.append(self._node_id(c))
+                self._send(c.wallet, "node_registry", "register", c.nodes[-1])
+        wanted = max(1, round(s.customers * (0.1 + 0.9 * _ramp(e, s.demand_midpoint, s.demand_steepness))))
+        for w in self._new_wallets("customer", wanted - len(self.customers), len(self.customers)):
+            self.customers.append(w)
+            self._fund_for_payments(w)
+        if e == self.start_epoch:
+            for c in self.contributors[: s.wash_self_dealers]:
+                self._fund_for_payments(c.wallet)
+            self.wash_outsiders = self._new_wallets("wash", s.wash_funded, 0)
+            funders = self.contributors[s.wash_self_dealers:] + self.contributors
+            for w, funder in zip(self.wash_outsiders, funders):
+                self._fund_for_payments(w, funder.wallet)
+
+    def _demand_usd(self, e: int) -> float:
+        s = self.s
+        ratio = s.start_demand_vs_subsidy + (s.peak_demand_vs_subsidy - s.start_demand_vs_subsidy) * _ramp(e, s.demand_midpoint, s.demand_steepness)
+        return self.base_subsidy_usd * ratio
+
+    def _reference(self, e: int, payer: Wallet, k: int) -> bytes:
+        return keccak(f"invoice/{self.seed}/{e}/{payer.address}/{k}".encode())
+
+    def _pay(self, e: int) -> tuple[int, int]:
+        demand = self._demand_usd(e)
+        weights = [self.rng.uniform(0.5, 1.5) for _ in self.customers]
+        total_weight = sum(weights)
+        payments = 0
+        for w, weight in zip(self.customers, weights):
+            share_units = int(demand * weight / total_weight * self.usd_unit)
+            parts = self.rng.randint(1, self.s.max_payments_per_customer)
+            for k in range(parts):
+                amount = share_units // parts
+                if amount > 0:
+                    self._send(w, "payment_gateway", "pay", amount, self._reference(e, w, k))
+                    payments += 1
+        wash_actors = [c.wallet for c in self.contributors[: self.s.wash_self_dealers]] + self.wash_outsiders
+        wash = 0
+        if wash_actors:
+            each = int(demand * self.s.wash_share_bps / 10_000 / len(wash_actors) * self.usd_unit)
+            for w in wash_actors:
+                if each > 0:
+                    self._send(w, "payment_gateway", "pay", each, self._reference(e, w, 99))
+                    wash += 1
+        return payments, wash
+
+    def _next_price(self) -> int:
+        step = self.s.price_drift_bps + self.rng.gauss(0.0, 1.0) * self.s.price_volatility_bps
+        return max(1, self.price * (10_000 + int(step)) // 10_000)
+
+    def _work(self) -> dict[str, int]:
+        work = {}
+        for c in self.contributors:
+            units = sum(self.rng.randint(self.s.work_per_node_min, self.s.work_per_node_max) for _ in c.nodes)
+            if units > 0:
+                work[c.wallet.address] = units
+        return work
+
+    def _claim(self, at: int) -> None:
+        tree = claiming.claimable_tree(self.d, self.store)
+        items = claiming.owed(self.d, self.rpc, tree)
+        claiming.submit_claims(self.d, self.submitter, self.reporter, items)
+        self.submitter.flush(self._tick(at))
+
+    def epoch(self, e: int) -> EpochRecord:
+        start = self.genesis + e * self.length
+        end = start + self.length
+        self._onboard(e)
+        self.submitter.flush(self._tick(start + 1))
+        payments, wash = self._pay(e)
+        self.submitter.flush(self._tick(start + 2))
+        self.price = self._next_price()
+        self._send(self.reporter, "price_feed", "post_price", self.price)
+        self.submitter.flush(self._tick(end - 1))
+        work = self._work()
+        plan = close_epoch(self.d, self.submitter, self.reporter, self.store, e, work, self._tick(end))
+        if (e + 1) % self.s.claim_every == 0:
+            self._claim(end + 1)
+        return EpochRecord(
+            epoch=e, contributors=len(work), nodes=sum(len(c.nodes) for c in self.contributors),
+            customers=len(self.customers), payments=payments, wash_payments=wash, price=self.price,
+            subsidy=plan.subsidy, revenue=plan.revenue,
+        )
+
+    def run(self, epochs: int, on_epoch: Callable[[EpochRecord], None] = lambda r: None) -> list[EpochRecord]:
+        records = []
+        self.rpc.call("evm_setAutomine", False)
+        try:
+            for e in range(self.start_epoch, self.start_epoch + epochs):
+                record = self.epoch(e)
+                records.append(record)
+                on_epoch(record)
+        finally:
+            self.rpc.call("evm_setAutomine", True)
+        return records
