@@ -85,7 +85,7 @@ struct Claim:
 
 
 MAX_PROOF: constant(uint256) = 32
-MAX_BATCH: constant(uint256) = 128
+MAX_BATCH: constant(uint256) = 40
 MASK32: constant(uint256) = 2**32 - 1
 MASK40: constant(uint256) = 2**40 - 1
 MASK108: constant(uint256) = 2**108 - 1
@@ -325,19 +325,12 @@ def claim_many(claims: DynArray[Claim, MAX_BATCH]):
     """
     pausable._require_not_paused()
     root: bytes32 = self._claimable_root()
-    total_subsidy: uint256 = 0
-    total_revenue: uint256 = 0
-    paid: DynArray[uint256[2], MAX_BATCH] = []
     for c: Claim in claims:
         subsidy: uint256 = 0
         revenue: uint256 = 0
         subsidy, revenue = self._claim(root, c.account, c.cumulative_subsidy, c.cumulative_revenue, c.proof)
-        total_subsidy += subsidy
-        total_revenue += revenue
-        paid.append([subsidy, revenue])
-    self._book(total_subsidy, total_revenue)
-    for i: uint256 in range(len(claims), bound=MAX_BATCH):
-        self._pay_out(claims[i].account, paid[i][0], paid[i][1])
+        self._book(subsidy, revenue)
+        self._pay_out(c.account, subsidy, revenue)
 
 
 @external

@@ -15,7 +15,7 @@ from indexer.settle.merkle import Entitlement, EntitlementTree
 from indexer.settle.store import SettlementStore
 
 BATCH = 40
-GAS_PER_CLAIM = 140_000
+GAS_PER_CLAIM = 160_000
 GAS_BASE = 60_000
 
 

@@ -1,0 +1,39 @@
+"""Small actions on a deployment for tests: time, prices, payments."""
+
+from __future__ import annotations
+
+from indexer.chain.accounts import dev_account
+from indexer.chain.tx import Sender
+from tests.conftest import Deployed
+from indexer.chain.contracts import bind
+
+
+class Ops:
+    def __init__(self, deployed: Deployed) -> None:
+        self.w3 = deployed.w3
+        self.d = bind(deployed.w3, deployed.manifest)
+        self.m = deployed.manifest
+
+    def now(self) -> int:
+        return self.w3.eth.get_block("latest")["timestamp"]
+
+    def advance_to(self, t: int) -> None:
+        now = self.now()
+        if t > now:
+            self.w3.provider.make_request("evm_increaseTime", [t - now])
+            self.w3.provider.make_request("evm_mine", [])
+
+    def end_epoch(self, epoch: int) -> None:
+        self.advance_to(self.m.parameters["genesis"] + (epoch + 1) * self.m.parameters["epoch_length"])
+
+    def post_price(self, price: int = 50_000_000) -> None:
+        Sender(self.w3, dev_account(0), 31337).transact(self.d.price_feed.functions.post_price(price))
+
+    def pay(self, customer: int, amount: int) -> None:
+        s = Sender(self.w3, dev_account(customer), 31337)
+        s.transact(self.d.payment_token.functions.faucet(amount))
+        s.transact(self.d.payment_token.functions.approve(self.d.payment_gateway.address, amount))
+        s.transact(self.d.payment_gateway.functions.pay(amount, b"\x07" * 32))
+
+    def next_epoch(self) -> int:
+        return self.d.reward_distributor.functions.next_epoch().call()
