@@ -291,8 +291,17 @@ def _book(subsidy: uint256, revenue: uint256):
     paid: uint256 = self._paid
     minted: uint256 = (paid >> 128) + subsidy
     revenue_paid: uint256 = (paid & MASK128) + revenue
-    assert minted <= self.subsidy_finalized, "distributor: subsidy over finalized"
-    assert revenue_paid <= self._ledger >> 148, "distributor: revenue over finalized"
+    ledger: uint256 = self._ledger
+    subsidy_cap: uint256 = self.subsidy_finalized
+    revenue_cap: uint256 = ledger >> 148
+    if block.timestamp < (ledger & MASK40) + ROOT_DELAY:
+        # The latest root can still be revoked, so its totals must not back any claim yet:
+        # a revocation would leave more paid out than was ever finalized.
+        pending: uint256 = self._pending
+        subsidy_cap -= pending >> 128
+        revenue_cap -= pending & MASK128
+    assert minted <= subsidy_cap, "distributor: subsidy over finalized"
+    assert revenue_paid <= revenue_cap, "distributor: revenue over finalized"
     self._paid = (minted << 128) | revenue_paid
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import boa
@@ -28,9 +29,16 @@ class Params:
     max_price_age: int = 86_400
 
 
+@functools.cache
+def deployer(name: str):
+    # Compiling, even from boa's disk cache, costs far more than deploying, and
+    # property tests deploy many times: compile each contract once per session.
+    return boa.load_partial(str(CONTRACTS_DIR / f"{name}.vy"))
+
+
 def load(name: str, *args, sender=None):
     with boa.env.prank(sender) if sender else _null():
-        return boa.load(str(CONTRACTS_DIR / f"{name}.vy"), *args)
+        return deployer(name).deploy(*args)
 
 
 class _null:
@@ -90,22 +98,23 @@ class System:
             self.distributor.claim(e.account, e.cumulative_subsidy, e.cumulative_revenue, tree.proof(i))
 
 
-def deploy(params: Params | None = None) -> System:
+def deploy(params: Params | None = None, genesis: int | None = None) -> System:
     params = params or Params()
     admin = boa.env.generate_address("admin")
     reporter = boa.env.generate_address("reporter")
     guardian = boa.env.generate_address("guardian")
     treasury = boa.env.generate_address("treasury")
-    genesis = boa.env.evm.patch.timestamp
+    if genesis is None:
+        genesis = boa.env.evm.patch.timestamp
     L = params.epoch_length
     with boa.env.prank(admin):
-        usd = boa.load(str(CONTRACTS_DIR / "MockUSD.vy"))
-        token = boa.load(str(CONTRACTS_DIR / "NetworkToken.vy"), "Flywheel Network Token", "FLY", params.max_supply)
-        feed = boa.load(str(CONTRACTS_DIR / "PriceFeed.vy"), genesis, L)
-        registry = boa.load(str(CONTRACTS_DIR / "NodeRegistry.vy"), genesis, L)
-        gateway = boa.load(str(CONTRACTS_DIR / "PaymentGateway.vy"), usd.address, treasury, params.fee_bps, genesis, L)
-        distributor = boa.load(
-            str(CONTRACTS_DIR / "RewardDistributor.vy"), token.address, usd.address, gateway.address, feed.address,
+        usd = load("MockUSD")
+        token = load("NetworkToken", "Flywheel Network Token", "FLY", params.max_supply)
+        feed = load("PriceFeed", genesis, L)
+        registry = load("NodeRegistry", genesis, L)
+        gateway = load("PaymentGateway", usd.address, treasury, params.fee_bps, genesis, L)
+        distributor = load(
+            "RewardDistributor", token.address, usd.address, gateway.address, feed.address,
             genesis, L, params.initial_emission, params.decay_bps, params.decay_period, params.max_supply,
             params.root_delay, params.max_price_age,
         )

@@ -1,0 +1,869 @@
+"""RewardDistributor: finalization, the root delay and revocation, claims, pausing, reentrancy."""
+
+from __future__ import annotations
+
+import boa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.settle.merkle import Entitlement, EntitlementTree, leaf_hash
+from tests.contracts.conftest import ROOT_DELAY
+from tests.contracts.support import (
+    MAX_EPOCHS, ZERO32, as_sender, assert_spec_event_abi, assert_spec_topics, events, fields, now, set_time,
+    transfers,
+)
+from tests.contracts.system import GUARDIAN_ROLE, REPORTER_ROLE, TOKEN, USD, Params, System, deploy, load
+
+ADMIN_ROLE = b"\x00" * 32
+PRICE = 2 * 10**8
+
+
+def net(system: System, amount: int) -> int:
+    return amount - amount * system.params.fee_bps // 10_000
+
+
+def ready(s: System, epoch: int, price: int | None = PRICE) -> None:
+    """Moves time to when `epoch` may be finalized (ended, previous root in effect) and posts a price."""
+    t = max(now(), s.epoch_end(epoch))
+    posted = s.distributor.root_posted_at()
+    if posted:
+        t = max(t, posted + s.params.root_delay)
+    set_time(t)
+    if price is not None:
+        s.post_price(price)
+
+
+def close(s: System, epoch: int, ents: dict, subsidy: int, revenue: int = 0, **kw) -> EntitlementTree:
+    ready(s, epoch)
+    tree = s.tree(ents)
+    s.finalize(epoch, tree, subsidy, revenue, **kw)
+    return tree
+
+
+def reporter_finalize(s: System, epoch: int, root: bytes, subsidy: int, revenue: int, sender=None):
+    with as_sender(sender or s.reporter):
+        s.distributor.finalize(epoch, root, subsidy, revenue, 1, 1)
+
+
+def snapshot(d) -> dict:
+    """Every view that describes the distributor's state, except when the latest root was posted."""
+    return {
+        name: getattr(d, name)()
+        for name in (
+            "next_epoch", "next_emission", "scheduled_total", "revenue_pool", "revenue_carry", "revenue_finalized",
+            "subsidy_finalized", "latest_root", "claimable_root", "total_minted", "total_revenue_paid", "paused",
+        )
+    }
+
+
+def take_effect(s: System) -> None:
+    set_time(max(now(), s.distributor.root_posted_at() + s.params.root_delay))
+
+
+# --- deployment -------------------------------------------------------------------
+
+
+def test_events_match_spec(system):
+    for name in ("EpochFinalized", "RewardClaimed", "RootRevoked"):
+        assert_spec_event_abi(system.distributor, name)
+
+
+def test_views_after_deployment(system):
+    d, p = system.distributor, system.params
+    assert d.NETWORK_TOKEN() == system.token.address
+    assert d.PAYMENT_TOKEN() == system.usd.address
+    assert d.GATEWAY() == system.gateway.address
+    assert d.PRICE_FEED() == system.feed.address
+    assert (d.ROOT_DELAY(), d.MAX_PRICE_AGE()) == (p.root_delay, p.max_price_age)
+    assert (d.INITIAL_EMISSION(), d.DECAY_BPS(), d.DECAY_PERIOD(), d.MAX_SUPPLY()) == (
+        p.initial_emission, p.decay_bps, p.decay_period, p.max_supply)
+    assert (d.GENESIS(), d.EPOCH_LENGTH(), d.current_epoch()) == (system.genesis, p.epoch_length, 0)
+    assert snapshot(d) == {
+        "next_epoch": 0, "next_emission": p.initial_emission, "scheduled_total": 0, "revenue_pool": 0,
+        "revenue_carry": 0, "revenue_finalized": 0, "subsidy_finalized": 0, "latest_root": ZERO32,
+        "claimable_root": ZERO32, "total_minted": 0, "total_revenue_paid": 0, "paused": False,
+    }
+    assert d.root_posted_at() == 0
+    assert d.claimed(system.admin) == (0, 0)
+    assert d.hasRole(ADMIN_ROLE, system.admin) and d.hasRole(REPORTER_ROLE, system.reporter)
+    assert d.hasRole(GUARDIAN_ROLE, system.guardian)
+    assert not d.hasRole(REPORTER_ROLE, system.admin) and not d.hasRole(GUARDIAN_ROLE, system.admin)
+
+
+def test_leaf_view_matches_the_tree_format(system, people):
+    d = system.distributor
+    e = Entitlement(people["alice"], 12 * TOKEN, 34 * USD)
+    assert d.leaf(e.account, e.cumulative_subsidy, e.cumulative_revenue) == leaf_hash(
+        boa.env.evm.patch.chain_id, d.address, e)
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (dict(decay_bps=10_001), "schedule: decay over 10000 bps"),
+        (dict(decay_period=0), "schedule: zero decay period"),
+        (dict(max_supply=0, initial_emission=0), "schedule: max supply out of range"),
+        (dict(max_supply=2**112), "schedule: max supply out of range"),
+        (dict(initial_emission=10_001, max_supply=10_000), "schedule: initial emission over max supply"),
+        (dict(epoch_length=0), "clock: zero epoch length"),
+    ],
+)
+def test_constructor_refuses_bad_parameters(system, change, reason):
+    a = dict(epoch_length=3600, initial_emission=100, decay_bps=0, decay_period=1, max_supply=1_000)
+    a.update(change)
+    with boa.reverts(reason):
+        load(
+            "RewardDistributor", system.token.address, system.usd.address, system.gateway.address,
+            system.feed.address, system.genesis, a["epoch_length"], a["initial_emission"], a["decay_bps"],
+            a["decay_period"], a["max_supply"], 0, 86_400,
+        )
+
+
+def test_largest_max_supply_accepted(system):
+    d = load(
+        "RewardDistributor", system.token.address, system.usd.address, system.gateway.address,
+        system.feed.address, system.genesis, 3600, 2**112 - 1, 0, 1, 2**112 - 1, 0, 86_400,
+    )
+    assert d.emission(0) == 2**112 - 1 and d.emission(1) == 0
+
+
+# --- finalize -----------------------------------------------------------------------
+
+
+def test_finalize(system, people):
+    d, alice = system.distributor, people["alice"]
+    system.pay(people["carol"], 1_000 * USD)
+    pool = net(system, 1_000 * USD)
+    ready(system, 0, price=314_159_265)
+    tree = system.tree({alice: (400 * TOKEN, 300 * USD)})
+    with as_sender(system.reporter):
+        d.finalize(0, tree.root, 400 * TOKEN, 300 * USD, 12_345, 7)
+    assert [fields(e) for e in events(d, "EpochFinalized")] == [{
+        "epoch": 0, "root": tree.root, "subsidy": 400 * TOKEN, "revenue": 300 * USD, "work_units": 12_345,
+        "contributors": 7, "price": 314_159_265,
+    }]
+    assert_spec_topics(d, "EpochFinalized")
+    assert snapshot(d) == {
+        "next_epoch": 1, "next_emission": system.params.initial_emission,
+        "scheduled_total": system.params.initial_emission, "revenue_pool": pool - 300 * USD,
+        "revenue_carry": pool - 300 * USD, "revenue_finalized": 300 * USD, "subsidy_finalized": 400 * TOKEN,
+        "latest_root": tree.root, "claimable_root": tree.root, "total_minted": 0, "total_revenue_paid": 0,
+        "paused": False,
+    }
+    assert d.root_posted_at() == now()
+
+
+@pytest.mark.parametrize("role", ["admin", "guardian", "treasury"])
+def test_finalize_reporter_only(system, role):
+    ready(system, 0)
+    with boa.reverts("access_control: account is missing role"):
+        reporter_finalize(system, 0, b"\x01" * 32, 0, 0, sender=getattr(system, role))
+
+
+def test_revoked_reporter_cannot_finalize(system):
+    ready(system, 0)
+    with as_sender(system.admin):
+        system.distributor.revokeRole(REPORTER_ROLE, system.reporter)
+    with boa.reverts("access_control: account is missing role"):
+        reporter_finalize(system, 0, b"\x01" * 32, 0, 0)
+
+
+def test_finalize_strictly_in_order(system):
+    ready(system, 2)
+    root = b"\x01" * 32
+    for wrong in (1, 2, 5):
+        with boa.reverts("distributor: epoch out of order"):
+            reporter_finalize(system, wrong, root, 0, 0)
+    reporter_finalize(system, 0, root, 0, 0)
+    for wrong in (0, 2):
+        with boa.reverts("distributor: epoch out of order"):
+            reporter_finalize(system, wrong, root, 0, 0)
+    reporter_finalize(system, 1, root, 0, 0)
+    reporter_finalize(system, 2, root, 0, 0)
+    assert system.distributor.next_epoch() == 3
+
+
+def test_only_ended_epochs(system):
+    root = b"\x01" * 32
+    system.post_price()
+    with boa.reverts("distributor: epoch not ended"):
+        reporter_finalize(system, 0, root, 0, 0)
+    set_time(system.epoch_end(0) - 1)
+    with boa.reverts("distributor: epoch not ended"):
+        reporter_finalize(system, 0, root, 0, 0)
+    set_time(system.epoch_end(0))
+    reporter_finalize(system, 0, root, 0, 0)
+    with boa.reverts("distributor: epoch not ended"):
+        reporter_finalize(system, 1, root, 0, 0)
+
+
+def test_empty_root_refused(system):
+    ready(system, 0)
+    with boa.reverts("distributor: empty root"):
+        reporter_finalize(system, 0, ZERO32, 0, 0)
+
+
+def test_subsidy_at_most_emission(system):
+    ready(system, 0)
+    root = b"\x01" * 32
+    allowed = system.distributor.emission(0)
+    assert allowed == system.distributor.next_emission() == system.params.initial_emission
+    with boa.reverts("distributor: subsidy over emission"):
+        reporter_finalize(system, 0, root, allowed + 1, 0)
+    reporter_finalize(system, 0, root, allowed, 0)
+
+
+def test_unallocated_subsidy_is_not_carried(system):
+    """What an epoch leaves unallocated is gone: the next epoch may only use its own emission."""
+    d = system.distributor
+    close(system, 0, {system.admin: (1, 0)}, subsidy=1)
+    ready(system, 1)
+    assert d.next_emission() == d.emission(1)
+    with boa.reverts("distributor: subsidy over emission"):
+        reporter_finalize(system, 1, b"\x01" * 32, d.emission(1) + 1, 0)
+    assert d.scheduled_total() == d.emission(0) and d.subsidy_finalized() == 1
+
+
+def test_revenue_at_most_pool_with_carry_over(system, people):
+    d, g = system.distributor, system.gateway
+    root = b"\x01" * 32
+    system.pay(people["alice"], 100 * USD)
+    set_time(system.epoch_end(0) + 10)
+    system.pay(people["bob"], 40 * USD)  # lands in epoch 1, not in epoch 0's pool
+    ready(system, 0)
+    pool0 = net(system, 100 * USD)
+    assert d.revenue_pool() == pool0 == g.epoch_revenue(0)
+    with boa.reverts("distributor: revenue over pool"):
+        reporter_finalize(system, 0, root, 0, pool0 + 1)
+    reporter_finalize(system, 0, root, 0, 30 * USD)
+    carry = pool0 - 30 * USD
+    assert d.revenue_carry() == carry
+    assert d.revenue_pool() == carry + net(system, 40 * USD)
+
+    ready(system, 1)
+    pool1 = carry + net(system, 40 * USD)
+    with boa.reverts("distributor: revenue over pool"):
+        reporter_finalize(system, 1, root, 0, pool1 + 1)
+    reporter_finalize(system, 1, root, 0, pool1)
+    assert (d.revenue_carry(), d.revenue_pool(), d.revenue_finalized()) == (0, 0, 30 * USD + pool1)
+
+    # An epoch without payments and without carry can allocate nothing.
+    ready(system, 2)
+    with boa.reverts("distributor: revenue over pool"):
+        reporter_finalize(system, 2, root, 0, 1)
+
+
+def test_missing_price_refused(system):
+    set_time(system.epoch_end(0))
+    with boa.reverts("distributor: no price"):
+        reporter_finalize(system, 0, b"\x01" * 32, 0, 0)
+
+
+def test_stale_price_refused(system):
+    set_time(system.epoch_end(0))
+    system.post_price()
+    posted = now()
+    set_time(posted + system.params.max_price_age + 1)
+    with boa.reverts("distributor: stale price"):
+        reporter_finalize(system, 0, b"\x01" * 32, 0, 0)
+
+
+def test_price_exactly_max_age_old_accepted(system):
+    set_time(system.epoch_end(0))
+    system.post_price(777)
+    set_time(now() + system.params.max_price_age)
+    reporter_finalize(system, 0, b"\x01" * 32, 0, 0)
+    assert events(system.distributor, "EpochFinalized")[0].price == 777
+
+
+def test_zero_price_cannot_reach_finalize(system):
+    """The feed refuses a zero price, so finalize reads the last positive one."""
+    set_time(system.epoch_end(0))
+    system.post_price(5)
+    with as_sender(system.reporter), boa.reverts("feed: price out of range"):
+        system.feed.post_price(0)
+    reporter_finalize(system, 0, b"\x01" * 32, 0, 0)
+    assert events(system.distributor, "EpochFinalized")[0].price == 5
+
+
+def _reference_schedule(p: Params, epochs: int) -> tuple[int, int]:
+    """(rate of the last epoch, capped total before it) by the spec's iteration."""
+    rate, total = p.initial_emission, 0
+    for e in range(epochs):
+        if e > 0 and e % p.decay_period == 0:
+            rate = rate * (10_000 - p.decay_bps) // 10_000
+        if e < epochs - 1:
+            total = min(p.max_supply, total + rate)
+    return rate, total
+
+
+def test_epoch_index_is_bounded(system):
+    """Reaching the last epoch honestly takes 100,000 finalizations; the schedule slot is
+    written as those finalizations would have left it (checked against the spec's iteration)."""
+    d, p = system.distributor, system.params
+    last = MAX_EPOCHS - 1
+    rate, before = _reference_schedule(p, last)  # rate of epoch last - 1, total before it
+    after = min(p.max_supply, before + rate)
+    slot = d.compiler_data.storage_layout["storage_layout"]["_schedule"]["slot"]
+    boa.env.set_storage(d.address, slot, (after << 144) | (rate << 32) | last)
+    assert d.next_epoch() == last and d.scheduled_total() == after
+    assert d.next_emission() == d.emission(last)
+    ready(system, last)
+    reporter_finalize(system, last, b"\x01" * 32, d.emission(last), 0)
+    ready(system, last + 1)
+    with boa.reverts("distributor: epoch out of range"):
+        reporter_finalize(system, last + 1, b"\x01" * 32, 0, 0)
+    with boa.reverts("schedule: epoch out of range"):
+        d.emission(MAX_EPOCHS)
+
+
+# --- root delay and revocation ------------------------------------------------------------
+
+
+def test_pending_root_is_not_claimable(delayed, people):
+    s, d, alice = delayed, delayed.distributor, people["alice"]
+    t0 = close(s, 0, {alice: (100, 0), people["bob"]: (50, 0)}, subsidy=150)
+    posted = now()
+    assert d.latest_root() == t0.root and d.claimable_root() == ZERO32
+    with boa.reverts("distributor: invalid proof"):
+        s.claim(t0, alice)
+    set_time(posted + ROOT_DELAY - 1)
+    with boa.reverts("distributor: invalid proof"):
+        s.claim(t0, alice)
+    set_time(posted + ROOT_DELAY)
+    assert d.claimable_root() == t0.root
+    s.claim(t0, alice)
+    assert s.token.balanceOf(alice) == 100
+
+
+def test_previous_root_stays_claimable_while_the_next_is_pending(delayed, people):
+    s, d, alice, bob = delayed, delayed.distributor, people["alice"], people["bob"]
+    set_time(s.epoch_end(2))  # epochs 0 to 2 have all ended: only the delay holds finalization back
+    t0 = close(s, 0, {alice: (100, 0), bob: (50, 0)}, subsidy=150)
+    with boa.reverts("distributor: previous root pending"):
+        reporter_finalize(s, 1, b"\x01" * 32, 0, 0)
+    set_time(now() + ROOT_DELAY - 1)
+    with boa.reverts("distributor: previous root pending"):
+        reporter_finalize(s, 1, b"\x01" * 32, 0, 0)
+    take_effect(s)
+    s.claim(t0, alice)
+    t1 = close(s, 1, {alice: (300, 0), bob: (250, 0)}, subsidy=400)
+    posted = now()
+    assert (d.latest_root(), d.claimable_root()) == (t1.root, t0.root)
+    with boa.reverts("distributor: previous root pending"):
+        reporter_finalize(s, 2, b"\x01" * 32, 0, 0)
+    with boa.reverts("distributor: invalid proof"):
+        s.claim(t1, bob)
+    s.claim(t0, bob)
+    assert s.token.balanceOf(bob) == 50
+    set_time(posted + ROOT_DELAY)
+    assert d.claimable_root() == t1.root
+    with boa.reverts("distributor: invalid proof"):
+        s.claim(t0, alice)  # the older root is no longer accepted
+    s.claim(t1, alice)
+    s.claim(t1, bob)
+    assert (s.token.balanceOf(alice), s.token.balanceOf(bob)) == (300, 250)
+
+
+def test_revoke(delayed, people):
+    s, d, alice = delayed, delayed.distributor, people["alice"]
+    system_pay = net(s, 500 * USD)
+    s.pay(people["carol"], 500 * USD)
+    t0 = close(s, 0, {alice: (100, 20 * USD)}, subsidy=100, revenue=20 * USD)
+    take_effect(s)
+    s.pay(people["carol"], 300 * USD, reference=b"\x02" * 32)
+    ready(s, 1)
+    before = snapshot(d)
+    bad = s.tree({alice: (10**30, 10**30)})
+    reporter_finalize(s, 1, bad.root, d.next_emission(), d.revenue_pool())
+    assert snapshot(d) != before
+    for who in (s.admin, s.reporter, people["mallory"]):
+        with as_sender(who), boa.reverts("access_control: account is missing role"):
+            d.revoke(1)
+    with as_sender(s.guardian), boa.reverts("distributor: not the latest root"):
+        d.revoke(0)
+    with as_sender(s.guardian), boa.reverts("distributor: not the latest root"):
+        d.revoke(2)
+    set_time(now() + ROOT_DELAY - 1)
+    with as_sender(s.guardian):
+        d.revoke(1)
+    assert [fields(e) for e in events(d, "RootRevoked")] == [{"epoch": 1, "root": bad.root}]
+    assert_spec_topics(d, "RootRevoked")
+    assert snapshot(d) == before
+    assert d.root_posted_at() == 0
+    assert d.claimable_root() == t0.root and d.latest_root() == t0.root
+    with as_sender(s.guardian), boa.reverts("distributor: root already in effect"):
+        d.revoke(0)  # epoch 0's root was in effect before epoch 1 was finalized
+    with as_sender(s.guardian), boa.reverts("distributor: not the latest root"):
+        d.revoke(1)
+    # Epoch 1 can be finalized again, with the same limits as before.
+    with boa.reverts("distributor: subsidy over emission"):
+        reporter_finalize(s, 1, b"\x02" * 32, before["next_emission"] + 1, 0)
+    with boa.reverts("distributor: revenue over pool"):
+        reporter_finalize(s, 1, b"\x02" * 32, 0, before["revenue_pool"] + 1)
+    t1 = s.tree({alice: (100 + before["next_emission"], 20 * USD + before["revenue_pool"])})
+    reporter_finalize(s, 1, t1.root, before["next_emission"], before["revenue_pool"])
+    take_effect(s)
+    s.claim(t1, alice)
+    assert s.token.balanceOf(alice) == 100 + before["next_emission"]
+    assert s.usd.balanceOf(alice) == system_pay + net(s, 300 * USD)
+
+
+def test_revoke_after_the_delay_refused(delayed):
+    s, d = delayed, delayed.distributor
+    close(s, 0, {s.admin: (1, 0)}, subsidy=1)
+    set_time(now() + ROOT_DELAY)
+    with as_sender(s.guardian), boa.reverts("distributor: root already in effect"):
+        d.revoke(0)
+
+
+def test_revoke_before_any_root_refused(delayed):
+    with as_sender(delayed.guardian), boa.reverts("distributor: not the latest root"):
+        delayed.distributor.revoke(0)
+
+
+def test_revoke_impossible_without_delay(system):
+    close(system, 0, {system.admin: (1, 0)}, subsidy=1)
+    with as_sender(system.guardian), boa.reverts("distributor: root already in effect"):
+        system.distributor.revoke(0)
+
+
+def test_revoke_first_epoch_restores_the_initial_state(delayed, people):
+    s, d = delayed, delayed.distributor
+    s.pay(people["carol"], 100 * USD)
+    ready(s, 0)
+    before = snapshot(d)
+    close(s, 0, {people["alice"]: (5, 5)}, subsidy=5, revenue=5)
+    with as_sender(s.guardian):
+        d.revoke(0)
+    assert snapshot(d) == before
+    assert d.latest_root() == ZERO32 and d.next_epoch() == 0
+    tree = close(s, 0, {people["alice"]: (7, 7)}, subsidy=7, revenue=7)
+    take_effect(s)
+    s.claim(tree, people["alice"])
+    assert s.distributor.claimed(people["alice"]) == (7, 7)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    subsidies=st.lists(st.floats(0, 1), min_size=1, max_size=12),
+    revoke_at=st.integers(0, 11),
+    paid=st.lists(st.integers(0, 10_000), min_size=12, max_size=12),
+)
+def test_revoke_restores_the_state_at_any_epoch(delayed, people, subsidies, revoke_at, paid):
+    """Across decay boundaries and the cap, a revoked epoch leaves every view as it was
+    before, and finalizing it again continues exactly as if the revoked root never existed."""
+    s, d = delayed, delayed.distributor
+    revoke_at = min(revoke_at, len(subsidies) - 1)
+    for e, frac in enumerate(subsidies):
+        if paid[e]:
+            set_time(max(now(), s.genesis + e * s.params.epoch_length))
+            s.pay(people["carol"], paid[e] * USD)
+        ready(s, e)
+        subsidy, revenue = int(d.next_emission() * frac), int(d.revenue_pool() * frac)
+        if e == revoke_at:
+            before = snapshot(d)
+            reporter_finalize(s, e, b"\xee" * 32, d.next_emission(), d.revenue_pool())
+            with as_sender(s.guardian):
+                d.revoke(e)
+            assert snapshot(d) == before
+        reporter_finalize(s, e, (e + 1).to_bytes(32, "big"), subsidy, revenue)
+        assert d.next_emission() == d.emission(e + 1)
+
+
+# --- claims -------------------------------------------------------------------------
+
+
+def test_claim_pays_the_difference(system, people):
+    s, d, alice, bob = system, system.distributor, people["alice"], people["bob"]
+    s.pay(people["carol"], 1_000 * USD)
+    t0 = close(s, 0, {alice: (60, 100 * USD), bob: (40, 0)}, subsidy=100, revenue=100 * USD)
+    s.claim(t0, alice, sender=people["mallory"])  # anyone may submit
+    assert [fields(e) for e in events(d, "RewardClaimed")] == [{"account": alice, "subsidy": 60, "revenue": 100 * USD}]
+    assert_spec_topics(d, "RewardClaimed")
+    assert transfers(d, s.token) == [("0x" + "00" * 20, alice, 60)]  # minted
+    assert transfers(d, s.usd) == [(d.address, alice, 100 * USD)]
+    assert (s.token.balanceOf(alice), s.usd.balanceOf(alice)) == (60, 100 * USD)
+    assert s.token.balanceOf(people["mallory"]) == 0 and s.usd.balanceOf(people["mallory"]) == 0
+    assert d.claimed(alice) == (60, 100 * USD)
+    assert (d.total_minted(), d.total_revenue_paid(), s.token.totalSupply()) == (60, 100 * USD, 60)
+    assert s.usd.balanceOf(d.address) == net(s, 1_000 * USD) - 100 * USD
+
+    with boa.reverts("distributor: nothing to claim"):
+        s.claim(t0, alice)
+
+    t1 = close(s, 1, {alice: (160, 150 * USD), bob: (90, 25 * USD)}, subsidy=150, revenue=75 * USD)
+    s.claim(t1, alice)
+    assert [fields(e) for e in events(d, "RewardClaimed")] == [{"account": alice, "subsidy": 100, "revenue": 50 * USD}]
+    s.claim(t1, bob)
+    assert [fields(e) for e in events(d, "RewardClaimed")] == [{"account": bob, "subsidy": 90, "revenue": 25 * USD}]
+    assert d.claimed(alice) == (160, 150 * USD) and d.claimed(bob) == (90, 25 * USD)
+    assert (d.total_minted(), d.total_revenue_paid()) == (250, 175 * USD)
+
+
+def test_claim_of_one_asset_only(system, people):
+    s, d, alice = system, system.distributor, people["alice"]
+    s.pay(people["carol"], 1_000 * USD)
+    t0 = close(s, 0, {alice: (10, 0)}, subsidy=10)
+    s.claim(t0, alice)
+    assert transfers(d, s.usd) == [] and d.claimed(alice) == (10, 0)
+    t1 = close(s, 1, {alice: (10, 5)}, subsidy=0, revenue=5)
+    s.claim(t1, alice)
+    assert [fields(e) for e in events(d, "RewardClaimed")] == [{"account": alice, "subsidy": 0, "revenue": 5}]
+    assert transfers(d, s.token) == []
+
+
+def test_a_root_proving_less_than_claimed_pays_only_the_other_asset(system, people):
+    s, d, alice = system, system.distributor, people["alice"]
+    s.pay(people["carol"], 1_000 * USD)
+    t0 = close(s, 0, {alice: (10, 5)}, subsidy=10, revenue=5)
+    s.claim(t0, alice)
+    t1 = close(s, 1, {alice: (8, 9)}, subsidy=0, revenue=4)
+    s.claim(t1, alice)
+    assert [fields(e) for e in events(d, "RewardClaimed")] == [{"account": alice, "subsidy": 0, "revenue": 4}]
+    assert d.claimed(alice) == (10, 9)
+    t2 = close(s, 2, {alice: (9, 9)}, subsidy=0)
+    with boa.reverts("distributor: nothing to claim"):
+        s.claim(t2, alice)
+
+
+def test_invalid_proofs(system, people):
+    s, d, alice, bob = system, system.distributor, people["alice"], people["bob"]
+    with boa.reverts("distributor: invalid proof"):
+        d.claim(alice, 1, 0, [])  # nothing finalized yet
+    t0 = close(s, 0, {alice: (60, 0), bob: (40, 0), people["carol"]: (1, 0)}, subsidy=101)
+    proof = t0.proof_for(alice)
+    cases = [
+        (alice, 61, 0, proof),
+        (alice, 60, 1, proof),
+        (bob, 60, 0, proof),
+        (alice, 60, 0, proof[:-1]),
+        (alice, 60, 0, []),
+        (alice, 60, 0, t0.proof_for(bob)),
+        (alice, 60, 0, proof + [ZERO32]),
+        (alice, 60, 0, [b"\x13" * 32] + proof[1:]),
+    ]
+    for args in cases:
+        with boa.reverts("distributor: invalid proof"):
+            d.claim(*args)
+    d.claim(alice, 60, 0, proof)
+    assert d.claimed(alice) == (60, 0)
+
+
+def test_proof_from_an_older_root_refused(system, people):
+    s, alice, bob = system, people["alice"], people["bob"]
+    t0 = close(s, 0, {alice: (10, 0), bob: (5, 0)}, subsidy=15)
+    t1 = close(s, 1, {alice: (20, 0), bob: (5, 0)}, subsidy=10)
+    for acct in (alice, bob):
+        with boa.reverts("distributor: invalid proof"):
+            s.claim(t0, acct)
+    s.claim(t1, alice)
+    s.claim(t1, bob)
+    assert s.token.balanceOf(alice) == 20 and s.token.balanceOf(bob) == 5
+
+
+def test_proof_for_another_chain_refused(system, people):
+    s, d, alice = system, system.distributor, people["alice"]
+    ents = [Entitlement(alice, 10, 0), Entitlement(people["bob"], 5, 0)]
+    foreign = EntitlementTree(31337, d.address, ents)
+    ready(s, 0)
+    reporter_finalize(s, 0, foreign.root, 15, 0)
+    with boa.reverts("distributor: invalid proof"):
+        d.claim(alice, 10, 0, foreign.proof_for(alice))
+
+
+def test_proof_does_not_survive_a_chain_id_change(system, people):
+    """The same contract state under another chain id (a fork) rejects the proofs."""
+    s, alice = system, people["alice"]
+    t0 = close(s, 0, {alice: (10, 0), people["bob"]: (5, 0)}, subsidy=15)
+    original = boa.env.evm.patch.chain_id
+    boa.env.evm.patch.chain_id = original + 1
+    try:
+        with boa.reverts("distributor: invalid proof"):
+            s.claim(t0, alice)
+    finally:
+        boa.env.evm.patch.chain_id = original
+    s.claim(t0, alice)
+    assert s.token.balanceOf(alice) == 10
+
+
+def test_proof_for_another_distributor_refused(system, people):
+    """A second deployment with the very same root still rejects the first one's proofs."""
+    s, alice = system, people["alice"]
+    other = deploy()
+    t0 = close(s, 0, {alice: (10, 0), people["bob"]: (5, 0)}, subsidy=15)
+    ready(other, 0)
+    with as_sender(other.reporter):
+        other.distributor.finalize(0, t0.root, 15, 0, 1, 1)
+    with boa.reverts("distributor: invalid proof"):
+        other.distributor.claim(alice, 10, 0, t0.proof_for(alice))
+    mirrored = other.tree({alice: (10, 0), people["bob"]: (5, 0)})
+    assert mirrored.root != t0.root
+    with boa.reverts("distributor: invalid proof"):
+        other.distributor.claim(alice, 10, 0, mirrored.proof_for(alice))
+    s.claim(t0, alice)
+
+
+def test_totals_claimed_never_exceed_totals_finalized(system, people):
+    """A root that promises more than the epoch's totals cannot pay out more than the totals."""
+    s, d, alice, bob = system, system.distributor, people["alice"], people["bob"]
+    s.pay(people["carol"], 1_000 * USD)
+    t0 = close(s, 0, {alice: (80, 0), bob: (80, 0)}, subsidy=100)
+    s.claim(t0, alice)
+    with boa.reverts("distributor: subsidy over finalized"):
+        s.claim(t0, bob)
+    t1 = close(s, 1, {alice: (0, 60 * USD), bob: (0, 60 * USD)}, subsidy=0, revenue=100 * USD)
+    s.claim(t1, alice)
+    with boa.reverts("distributor: revenue over finalized"):
+        s.claim(t1, bob)
+    assert (d.total_minted(), d.total_revenue_paid()) == (80, 60 * USD)
+
+
+def test_entitlement_out_of_range_refused(system, people):
+    t0 = close(system, 0, {people["alice"]: (2**128, 0), people["bob"]: (1, 0)}, subsidy=1)
+    with boa.reverts("distributor: amount out of range"):
+        system.claim(t0, people["alice"])
+
+
+@pytest.mark.parametrize("asset", ["subsidy", "revenue"])
+def test_claims_against_the_in_effect_root_cannot_spend_a_pending_roots_totals(delayed, people, asset):
+    """The pending root can still be revoked, so its totals must not back claims yet;
+    otherwise a revocation leaves more minted (or paid) than was ever finalized."""
+    s, d, alice = delayed, delayed.distributor, people["alice"]
+    s.pay(people["carol"], 1_000 * USD)
+    e0 = d.emission(0)
+    # Epoch 0's root promises more than epoch 0's totals in one asset.
+    promised = (e0 + 100, 5 * USD) if asset == "subsidy" else (e0, 10 * USD)
+    t0 = close(s, 0, {alice: promised, people["bob"]: (1, 1)}, subsidy=e0, revenue=5 * USD)
+    take_effect(s)
+    with boa.reverts(f"distributor: {asset} over finalized"):
+        s.claim(t0, alice)
+    close(s, 1, {alice: promised}, subsidy=500, revenue=100 * USD)
+    assert d.claimable_root() == t0.root
+    with boa.reverts(f"distributor: {asset} over finalized"):
+        s.claim(t0, alice)
+    with as_sender(s.guardian):
+        d.revoke(1)
+    assert d.total_minted() <= d.subsidy_finalized() <= d.scheduled_total() == e0
+    assert d.total_revenue_paid() <= d.revenue_finalized() == 5 * USD
+
+
+def test_pending_totals_count_once_in_effect(delayed, people):
+    s, d, alice = delayed, delayed.distributor, people["alice"]
+    s.pay(people["carol"], 1_000 * USD)
+    t0 = close(s, 0, {alice: (150, 8 * USD), people["bob"]: (1, 1)}, subsidy=100, revenue=5 * USD)
+    take_effect(s)
+    close(s, 1, {alice: (150, 8 * USD)}, subsidy=50, revenue=3 * USD)
+    with boa.reverts("distributor: subsidy over finalized"):
+        s.claim(t0, alice)
+    take_effect(s)
+    # Epoch 1's root is in effect now, and proves the same entitlement.
+    s.claim(s.tree({alice: (150, 8 * USD)}), alice)
+    assert d.claimed(alice) == (150, 8 * USD)
+
+
+def test_burns_do_not_reopen_room(system, people):
+    s, d, alice, bob = system, system.distributor, people["alice"], people["bob"]
+    e0 = d.emission(0)
+    t0 = close(s, 0, {alice: (e0, 0), bob: (1, 0)}, subsidy=e0)
+    s.claim(t0, alice)
+    with as_sender(alice):
+        s.token.burn(e0)
+    assert s.token.totalSupply() == 0 and d.total_minted() == e0
+    with boa.reverts("distributor: subsidy over finalized"):
+        s.claim(t0, bob)
+
+
+def test_claim_many(system, people):
+    s, d = system, system.distributor
+    a, b, c = people["alice"], people["bob"], people["carol"]
+    s.pay(people["dave"], 1_000 * USD)
+    tree = close(s, 0, {a: (10, 1), b: (20, 0), c: (0, 3)}, subsidy=30, revenue=4)
+
+    def entry(acct, tr=tree):
+        e = tr.entitlements[tr.index_of(acct)]
+        return (e.account, e.cumulative_subsidy, e.cumulative_revenue, tr.proof_for(acct))
+
+    with as_sender(people["mallory"]):
+        d.claim_many([entry(a), entry(b), entry(c)])
+    assert [fields(e) for e in events(d, "RewardClaimed")] == [
+        {"account": a, "subsidy": 10, "revenue": 1},
+        {"account": b, "subsidy": 20, "revenue": 0},
+        {"account": c, "subsidy": 0, "revenue": 3},
+    ]
+    assert sorted(transfers(d, s.token)) == sorted([("0x" + "00" * 20, a, 10), ("0x" + "00" * 20, b, 20)])
+    assert sorted(transfers(d, s.usd)) == sorted([(d.address, a, 1), (d.address, c, 3)])
+    assert (d.total_minted(), d.total_revenue_paid()) == (30, 4)
+    with boa.reverts("distributor: nothing to claim"):
+        d.claim_many([entry(a)])
+
+    t1 = close(s, 1, {a: (15, 1), b: (25, 0), c: (1, 3)}, subsidy=11)
+    bad = (a, 16, 1, t1.proof_for(a))
+    with boa.reverts("distributor: invalid proof"):
+        d.claim_many([entry(b, t1), bad, entry(c, t1)])
+    assert d.claimed(b) == (20, 0)  # the whole batch reverted
+    with boa.reverts("distributor: nothing to claim"):
+        d.claim_many([entry(b, t1), entry(b, t1)])
+    d.claim_many([])
+    assert (d.total_minted(), d.total_revenue_paid()) == (30, 4)
+    d.claim_many([entry(c, t1), entry(a, t1), entry(b, t1)])
+    assert (d.claimed(a), d.claimed(b), d.claimed(c)) == ((15, 1), (25, 0), (1, 3))
+    assert (s.token.balanceOf(a), s.token.balanceOf(b), s.token.balanceOf(c)) == (15, 25, 1)
+
+
+def test_claim_many_respects_totals(system, people):
+    s, d, a, b = system, system.distributor, people["alice"], people["bob"]
+    tree = close(s, 0, {a: (60, 0), b: (60, 0)}, subsidy=100)
+    with boa.reverts("distributor: subsidy over finalized"):
+        d.claim_many([(x, 60, 0, tree.proof_for(x)) for x in (a, b)])
+    assert d.total_minted() == 0
+
+
+def test_pausing_claims(system, people):
+    s, d, alice = system, system.distributor, people["alice"]
+    tree = close(s, 0, {alice: (10, 0), people["bob"]: (5, 0)}, subsidy=15)
+    for who in (s.admin, s.reporter, people["mallory"]):
+        with as_sender(who), boa.reverts("access_control: account is missing role"):
+            d.pause()
+    with as_sender(s.guardian):
+        d.pause()
+    assert [fields(e) for e in events(d, "Paused")] == [{"account": s.guardian}]
+    assert d.paused()
+    with as_sender(s.guardian), boa.reverts("pausable: contract is paused"):
+        d.pause()
+    with boa.reverts("pausable: contract is paused"):
+        s.claim(tree, alice)
+    with boa.reverts("pausable: contract is paused"):
+        d.claim_many([(alice, 10, 0, tree.proof_for(alice))])
+    # Finalization goes on while claims are paused.
+    close(s, 1, {alice: (10, 0), people["bob"]: (5, 0)}, subsidy=0)
+    for who in (s.guardian, s.reporter, people["mallory"]):
+        with as_sender(who), boa.reverts("access_control: account is missing role"):
+            d.unpause()
+    with as_sender(s.admin):
+        d.unpause()
+    assert [fields(e) for e in events(d, "Unpaused")] == [{"account": s.admin}]
+    with as_sender(s.admin), boa.reverts("pausable: contract is not paused"):
+        d.unpause()
+    s.claim(tree, alice)
+    assert s.token.balanceOf(alice) == 10
+
+
+# --- reentrancy ------------------------------------------------------------------------
+
+# A payment token that, once armed, calls back into a target during its next transfer and
+# records whether that call went through.
+HOOKED_TOKEN = """
+# pragma version ~=0.4.3
+balanceOf: public(HashMap[address, uint256])
+allowance: public(HashMap[address, HashMap[address, uint256]])
+target: address
+payload: Bytes[4096]
+attempts: public(uint256)
+reentered: public(bool)
+
+@external
+def faucet(amount: uint256):
+    self.balanceOf[msg.sender] += amount
+
+@external
+def approve(spender: address, amount: uint256) -> bool:
+    self.allowance[msg.sender][spender] = amount
+    return True
+
+@external
+def fund_self(spender: address, amount: uint256):
+    self.balanceOf[self] += amount
+    self.allowance[self][spender] = amount
+
+@external
+def arm(target: address, payload: Bytes[4096]):
+    self.target = target
+    self.payload = payload
+
+@internal
+def _hook():
+    target: address = self.target
+    if target != empty(address):
+        self.target = empty(address)
+        self.attempts += 1
+        self.reentered = raw_call(target, self.payload, revert_on_failure=False)
+
+@external
+def transfer(to: address, amount: uint256) -> bool:
+    self.balanceOf[msg.sender] -= amount
+    self.balanceOf[to] += amount
+    self._hook()
+    return True
+
+@external
+def transferFrom(owner: address, to: address, amount: uint256) -> bool:
+    self.allowance[owner][msg.sender] -= amount
+    self.balanceOf[owner] -= amount
+    self.balanceOf[to] += amount
+    self._hook()
+    return True
+"""
+
+
+@pytest.fixture(scope="module")
+def hooked(system):
+    """The production wiring around a payment token that calls back during transfers."""
+    admin, p = system.admin, system.params
+    usd = boa.loads(HOOKED_TOKEN)
+    with as_sender(admin):
+        token = load("NetworkToken", "Flywheel Network Token", "FLY", p.max_supply)
+        gateway = load("PaymentGateway", usd.address, system.treasury, p.fee_bps, system.genesis, p.epoch_length)
+        d = load(
+            "RewardDistributor", token.address, usd.address, gateway.address, system.feed.address,
+            system.genesis, p.epoch_length, p.initial_emission, p.decay_bps, p.decay_period, p.max_supply,
+            0, p.max_price_age,
+        )
+        token.set_minter(d.address, True)
+        token.renounce_ownership()
+        gateway.set_distributor(d.address)
+        d.grantRole(REPORTER_ROLE, system.reporter)
+    return System(admin, system.reporter, system.guardian, system.treasury, system.genesis, p, usd, token,
+                  system.feed, system.registry, gateway, d)
+
+
+def test_claim_cannot_be_reentered(hooked, people):
+    s, d, alice, bob = hooked, hooked.distributor, people["alice"], people["bob"]
+    s.pay(people["carol"], 1_000)
+    tree = close(s, 0, {alice: (10, 100), bob: (20, 200)}, subsidy=30, revenue=300)
+    bob_claim = d.claim.prepare_calldata(bob, 20, 200, tree.proof_for(bob))
+    for payload in (bob_claim, d.claim_many.prepare_calldata([(bob, 20, 200, tree.proof_for(bob))])):
+        with boa.env.anchor():
+            s.usd.arm(d.address, payload)
+            s.claim(tree, alice)
+            assert s.usd.attempts() == 1 and not s.usd.reentered()
+            assert d.claimed(bob) == (0, 0) and d.claimed(alice) == (10, 100)
+            assert (d.total_minted(), d.total_revenue_paid()) == (10, 100)
+            # The very same call, made on its own, is valid: only the lock refused it.
+            boa.env.raw_call(d.address, data=payload)
+            assert d.claimed(bob) == (20, 200)
+
+
+def test_claim_many_cannot_be_reentered(hooked, people):
+    s, d, alice, bob = hooked, hooked.distributor, people["alice"], people["bob"]
+    s.pay(people["carol"], 1_000)
+    tree = close(s, 0, {alice: (10, 100), bob: (20, 200)}, subsidy=30, revenue=300)
+    s.usd.arm(d.address, d.claim.prepare_calldata(bob, 20, 200, tree.proof_for(bob)))
+    d.claim_many([(alice, 10, 100, tree.proof_for(alice))])
+    assert s.usd.attempts() == 1 and not s.usd.reentered()
+    assert d.claimed(bob) == (0, 0) and s.usd.balanceOf(bob) == 0
+
+
+def test_reentrant_payment_is_accounted_for(hooked, people):
+    """pay() books the revenue before moving tokens, so a reentrant payment through the
+    token keeps the pool equal to what the distributor received."""
+    s, g, carol = hooked, hooked.gateway, people["carol"]
+    s.usd.fund_self(g.address, 400)  # the token itself pays when it reenters
+    with as_sender(carol):
+        s.usd.faucet(1_000)
+        s.usd.approve(g.address, 1_000)
+        s.usd.arm(g.address, g.pay.prepare_calldata(400, ZERO32))
+        g.pay(600, ZERO32)
+    assert s.usd.reentered()
+    assert g.epoch_revenue(0) == net(s, 400) + net(s, 600) == s.usd.balanceOf(s.distributor.address)
