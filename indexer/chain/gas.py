@@ -47,7 +47,6 @@ LARGE_DEPTH = 17
 BATCH = 8
 
 USD = 10**6
-TOKEN = 10**18
 MAX_UINT256 = 2**256 - 1
 # A network that can revoke a bad root needs a delay; measuring with one
 # includes the extra storage write finalize makes to keep the root undoable.
