@@ -119,6 +119,15 @@ def load(dump: dict) -> EntitlementTree:
     chain_id, distributor = int(values[0][0]), values[0][1]
     entitlements = [Entitlement(to_checksum_address(v[2]), int(v[3]), int(v[4])) for v in values]
     tree = EntitlementTree(chain_id, distributor, entitlements)
-    if [_hex(n) for n in tree.tree] != dump["tree"]:
-        raise ValueError("the dump's nodes do not match its values")
+    # Every part of the dump must be what these values produce: one deployment, the same
+    # nodes, each value at its own leaf. Addresses may differ in letter case only.
+    if _normalized(tree.dump()) != _normalized(dump):
+        raise ValueError("the dump's nodes, leaf positions or deployment do not match its values")
     return tree
+
+
+def _normalized(dump: dict) -> tuple:
+    values = tuple(
+        (tuple(str(x).lower() for x in v["value"]), v["treeIndex"]) for v in dump["values"]
+    )
+    return dump["format"], tuple(dump["leafEncoding"]), tuple(n.lower() for n in dump["tree"]), values
