@@ -1,0 +1,1 @@
+"""Reports: subsidy versus revenue, demand quality, contributors and payback."""

@@ -1,0 +1,242 @@
+"""Assemble each report from the database's per-epoch aggregates."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from indexer.errors import FlywheelError
+from indexer.reports import concentration, payback as paybacks, queries as q
+from indexer.reports.numbers import exact_decimals, price_usd, scaled, text, tokens
+from indexer.reports.realyield import INTERVALS, EpochFacts, build_rows, summarize
+from indexer.reports.render import Report
+
+REAL_YIELD_COLUMNS = [
+    "epoch_start", "epoch_end", "start_time", "subsidy_tokens", "price_usd", "subsidy_usd", "revenue_usd",
+    "real_yield_share", "coverage_ratio", "gross_payments_usd", "protocol_fees_usd", "active_nodes",
+    "revenue_per_node_usd", "net_new_supply_tokens", "cumulative_subsidy_usd", "cumulative_revenue_usd", "cumulative_share",
+]
+DEMAND_COLUMNS = [
+    "epoch_start", "epoch_end", "start_time", "gross_payments_usd", "suspect_revenue_usd", "revenue_usd",
+    "real_yield_share", "real_yield_share_excl_suspect",
+]
+
+
+def check_interval(interval: str) -> str:
+    if interval not in INTERVALS:
+        raise FlywheelError(f"unknown interval {interval!r}: choose one of {', '.join(INTERVALS)}")
+    return interval
+
+
+def epoch_facts(conn: Connection, d: q.DeploymentInfo) -> list[EpochFacts]:
+    t = q.reflect(conn)
+    finalized = q.finalized(conn, t, d)
+    if not finalized:
+        raise FlywheelError("no finalized epochs in the database yet: index a deployment that has closed an epoch")
+    payments = q.payments_by_epoch(conn, t, d)
+    suspect = q.payments_by_epoch(conn, t, d, q.suspect_filter(t, d))
+    changes = q.node_changes(conn, t, d)
+    supply = q.supply_by_epoch(conn, t, d)
+    facts = []
+    active, i = 0, 0
+    for epoch, subsidy, revenue, price in finalized:
+        if price == 0:
+            raise FlywheelError(f"epoch {epoch} was finalized without a price")
+        while i < len(changes) and changes[i][0] <= epoch:
+            active = changes[i][1]
+            i += 1
+        gross, fees, count = payments.get(epoch, (0, 0, 0))
+        s_gross, s_fees, _ = suspect.get(epoch, (0, 0, 0))
+        minted, burned = supply.get(epoch, (0, 0))
+        facts.append(EpochFacts(
+            epoch=epoch, start_time=d.genesis + epoch * d.epoch_length, subsidy=subsidy, revenue=revenue, price=price,
+            gross_payments=gross, protocol_fees=fees, payments=count, suspect_gross=s_gross, suspect_net=s_gross - s_fees,
+            active_nodes=active, minted=minted, burned=burned,
+        ))
+    return facts
+
+
+@exact_decimals
+def real_yield(conn: Connection, d: q.DeploymentInfo, interval: str) -> Report:
+    check_interval(interval)
+    facts = epoch_facts(conn, d)
+    rows = build_rows(facts, interval, d.payment_decimals)
+    return Report("real-yield", f"Subsidy versus revenue per {interval}", interval, rows,
+                  summarize(facts, rows, interval, d.payment_decimals), REAL_YIELD_COLUMNS)
+
+
+@exact_decimals
+def demand(conn: Connection, d: q.DeploymentInfo, interval: str, top: int = 20) -> Report:
+    check_interval(interval)
+    facts = epoch_facts(conn, d)
+    rows = build_rows(facts, interval, d.payment_decimals)
+    summary = summarize(facts, rows, interval, d.payment_decimals)
+    total_gross = sum(f.gross_payments for f in facts)
+    total_suspect = sum(f.suspect_gross for f in facts)
+    accounts = suspect_accounts(conn, d, top)
+    summary = {
+        "suspect_payments_usd": text(scaled(total_suspect, d.payment_decimals)),
+        "all_payments_usd": text(scaled(total_gross, d.payment_decimals)),
+        "suspect_share_of_payments": float(Decimal(total_suspect) / total_gross) if total_gross else None,
+        "suspect_accounts": len(accounts),
+        "latest_share": summary["latest_share"],
+        "latest_share_excl_suspect": rows[-1]["real_yield_share_excl_suspect"] if rows else None,
+        "crossover_epoch": summary["crossover_epoch"],
+        "crossover_epoch_excl_suspect": next((r["epoch_start"] for r in build_rows(facts, "epoch", d.payment_decimals)
+                                              if (r["real_yield_share_excl_suspect"] or 0) >= 0.5), None),
+    }
+    return Report("demand", f"Demand quality per {interval}: revenue with and without suspect payments", interval, rows,
+                  summary, DEMAND_COLUMNS, extra={"suspect_accounts": accounts[:top]})
+
+
+def suspect_accounts(conn: Connection, d: q.DeploymentInfo, top: int) -> list[dict]:
+    """Suspect payers by suspect USD paid, each with the links that made it suspect."""
+    t = q.reflect(conn)
+    links = q.suspects(t, d)
+    evidence: dict[str, list[str]] = {}
+    for account, reason, since, linked in conn.execute(select(links)):
+        note = reason if linked == account else f"{reason} {linked} (block {since})"
+        evidence.setdefault(account, []).append(note)
+    p = t.payment_received
+    first = select(links.c.account, func.min(links.c.since).label("since")).group_by(links.c.account).subquery("first_link")
+    customer = func.lower(p.c.customer)
+
+    def build(wide: bool):
+        stmt = (select(customer, q.exact_sum(p.c.amount, t.dialect, wide), func.count(), q.width(p.c.amount, t.dialect))
+                .join_from(p, first, customer == first.c.account)
+                .where(p.c.block_number >= first.c.since, q._is(p.c.contract, d.contracts["payment_gateway"]))
+                .group_by(customer))
+        return stmt, 3
+
+    paid = sorted(((q.to_int(r[1]), r[0], int(r[2])) for r in q.run_exact(conn, build, t.dialect)), reverse=True)
+    return [{"account": account, "suspect_paid_usd": text(scaled(amount, d.payment_decimals)), "payments": count,
+             "evidence": "; ".join(sorted(set(evidence.get(account, []))))} for amount, account, count in paid]
+
+
+@exact_decimals
+def contributors(conn: Connection, d: q.DeploymentInfo, top: int | None = None) -> Report:
+    t = q.reflect(conn)
+    rc = t.reward_claimed
+    epoch = ((rc.c.block_time - d.genesis) / d.epoch_length).label("epoch")
+    account = func.lower(rc.c.account).label("account")
+
+    def build(wide: bool):
+        stmt = (select(account, epoch, q.exact_sum(rc.c.subsidy, t.dialect, wide), q.exact_sum(rc.c.revenue, t.dialect, wide),
+                       q.width(rc.c.subsidy, t.dialect))
+                .where(q._is(rc.c.contract, d.contracts["reward_distributor"]), rc.c.chain_id == d.chain_id)
+                .group_by(account, epoch))
+        return stmt, 4
+
+    claims = q.run_exact(conn, build, t.dialect)
+    prices = dict((e, p) for e, _, _, p in q.finalized(conn, t, d))
+    if not prices:
+        raise FlywheelError("no finalized epochs in the database yet: index a deployment that has closed an epoch")
+    nodes = _nodes_by_owner(conn, t, d)
+    per: dict[str, dict] = {}
+    for acct, e, subsidy, revenue, _ in claims:
+        e = int(e)
+        # A claim is valued at the price of the last epoch finalized before it.
+        price = prices.get(e - 1) or prices.get(max((k for k in prices if k < e), default=min(prices)))
+        row = per.setdefault(acct, {"subsidy": Decimal(0), "subsidy_usd": Decimal(0), "revenue_usd": Decimal(0), "first": e, "last": e})
+        sub = tokens(q.to_int(subsidy))
+        row["subsidy"] += sub
+        row["subsidy_usd"] += sub * price_usd(price)
+        row["revenue_usd"] += scaled(q.to_int(revenue), d.payment_decimals)
+        row["first"], row["last"] = min(row["first"], e), max(row["last"], e)
+    for owner, (registered, retired, first) in nodes.items():
+        row = per.setdefault(owner, {"subsidy": Decimal(0), "subsidy_usd": Decimal(0), "revenue_usd": Decimal(0), "first": first, "last": first})
+        row["first"] = min(row["first"], first)
+    rows = []
+    for acct, r in per.items():
+        registered, retired, _ = nodes.get(acct, (0, 0, None))
+        total = r["subsidy_usd"] + r["revenue_usd"]
+        rows.append({
+            "account": acct, "nodes_registered": registered, "nodes_active": registered - retired,
+            "claimed_subsidy_tokens": text(r["subsidy"]), "claimed_subsidy_usd": text(r["subsidy_usd"]),
+            "claimed_revenue_usd": text(r["revenue_usd"]), "claimed_usd": text(total),
+            "first_epoch": r["first"], "last_epoch": r["last"], "_total": total,
+        })
+    rows.sort(key=lambda r: (-r["_total"], r["account"]))
+    totals = [r.pop("_total") for r in rows]
+    summary = {
+        "accounts": len(rows),
+        "claimed_usd": text(sum(totals, Decimal(0))),
+        "top_10_percent_share": concentration.top_share(totals),
+        "gini": concentration.gini(totals),
+    }
+    columns = ["account", "nodes_registered", "nodes_active", "claimed_subsidy_tokens", "claimed_subsidy_usd",
+               "claimed_revenue_usd", "claimed_usd", "first_epoch", "last_epoch"]
+    return Report("contributors", "Contributors: rewards claimed, valued at the price when claimed", None,
+                  rows[:top] if top else rows, summary, columns)
+
+
+def _nodes_by_owner(conn: Connection, t: q.Tables, d: q.DeploymentInfo) -> dict[str, tuple[int, int, int]]:
+    reg, ret = t.node_registered, t.node_retired
+    registry = d.contracts["node_registry"]
+    owners: dict[str, list[int]] = {}
+    for owner, count, first in conn.execute(
+        select(func.lower(reg.c.owner), func.count(), func.min(q.as_int(reg.c.epoch, t.dialect)))
+        .where(q._is(reg.c.contract, registry), reg.c.chain_id == d.chain_id).group_by(func.lower(reg.c.owner))
+    ):
+        owners[owner] = [int(count), 0, int(first)]
+    for owner, count in conn.execute(
+        select(func.lower(ret.c.owner), func.count()).where(q._is(ret.c.contract, registry), ret.c.chain_id == d.chain_id)
+        .group_by(func.lower(ret.c.owner))
+    ):
+        owners.setdefault(owner, [0, 0, 0])[1] = int(count)
+    return {k: tuple(v) for k, v in owners.items()}
+
+
+def read_price_path(path: Path) -> list[Decimal]:
+    """A price path: one USD price per epoch, as CSV `epoch,price_usd` or one price per line."""
+    try:
+        lines = [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    except FileNotFoundError:
+        raise FlywheelError(f"price path file not found: {path}") from None
+    prices = []
+    for number, line in enumerate(lines, start=1):
+        value = line.split(",")[-1].strip()
+        if number == 1 and not value.replace(".", "", 1).isdigit():
+            continue  # a header
+        try:
+            price = Decimal(value)
+        except ArithmeticError:
+            raise FlywheelError(f"{path} line {number}: {value!r} is not a price") from None
+        if not price.is_finite() or price < 0:
+            raise FlywheelError(f"{path} line {number}: {value!r} is not a price")
+        prices.append(price)
+    if not prices:
+        raise FlywheelError(f"{path} has no prices")
+    return prices
+
+
+@exact_decimals
+def payback(conn: Connection, d: q.DeploymentInfo, hardware_cost: Decimal, opex: Decimal, price_path: list[Decimal] | None,
+            window: int) -> Report:
+    if hardware_cost < 0:
+        raise FlywheelError("--hardware-cost must not be negative")
+    if opex < 0:
+        raise FlywheelError("--opex-per-epoch must not be negative")
+    if window < 1:
+        raise FlywheelError("--window must be at least 1")
+    facts = epoch_facts(conn, d)
+    rate = paybacks.node_rate(facts, d.payment_decimals, window)
+    rows = paybacks.scenario_rows(hardware_cost, opex, rate, price_path)
+    breakeven = paybacks.break_even_price(opex, rate)
+    summary = {
+        "hardware_cost_usd": text(hardware_cost),
+        "opex_per_epoch_usd": text(opex),
+        "epochs_measured": rate.epochs,
+        "tokens_per_node_per_epoch": text(rate.tokens_per_node),
+        "revenue_per_node_per_epoch_usd": text(rate.revenue_per_node),
+        "current_price_usd": text(rate.price),
+        "break_even_price_usd": text(breakeven),
+        "payback_epochs_at_current_price": next(r["payback_epochs"] for r in rows if r["scenario"] == "current price"),
+    }
+    columns = ["scenario", "price_usd", "reward_per_node_per_epoch_usd", "margin_per_epoch_usd", "payback_epochs"]
+    return Report("payback", "Payback of one node at the realised reward rate", None, rows, summary, columns)
+
+

@@ -1,0 +1,250 @@
+"""The reports' SQL: per-epoch aggregates computed inside the database.
+
+Event rows are never pulled into Python: payments, node counts, supply changes
+and the demand screens are GROUP BY queries with window functions, and Python
+only sees one row per epoch. Tables are reflected by the names the spec fixes,
+so this module reads any database the indexer wrote.
+
+Exact sums: on PostgreSQL uint256 columns are NUMERIC(78,0) and SUM is exact.
+SQLite has no exact wide type, so its amounts are stored as text; there the
+sum runs natively over 64-bit integers whenever every value fits (checked in
+the same query) and through an exact Python aggregate otherwise.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger, Integer, MetaData, Numeric, String, Table, and_, case, cast, event, exists, func, literal, or_, select, union_all,
+)
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql import ColumnElement
+
+from indexer.errors import FlywheelError
+
+EVENT_TABLES = ("payment_received", "epoch_finalized", "reward_claimed", "root_revoked", "node_registered",
+                "node_retired", "price_updated", "transfer")
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+MAX_INT64_DIGITS = 18  # every 18-digit number fits in a signed 64-bit integer
+
+
+class _BigSum:
+    """An exact SUM for SQLite over integers stored as decimal text."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.seen = False
+
+    def step(self, value: object) -> None:
+        if value is not None:
+            self.total += int(value)
+            self.seen = True
+
+    def finalize(self) -> str | None:
+        return str(self.total) if self.seen else None
+
+
+def register_sqlite_functions(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        dbapi_connection.create_aggregate("bigsum", 1, _BigSum)
+
+
+@dataclass
+class Tables:
+    payment_received: Table
+    epoch_finalized: Table
+    reward_claimed: Table
+    root_revoked: Table
+    node_registered: Table
+    node_retired: Table
+    price_updated: Table
+    transfer: Table
+    dialect: str
+
+
+def reflect(conn: Connection) -> Tables:
+    meta = MetaData()
+    try:
+        meta.reflect(conn, only=list(EVENT_TABLES))
+    except Exception as exc:  # the database exists but is not an indexer's
+        raise FlywheelError(f"the database has no Flywheel event tables ({type(exc).__name__}): run `flywheel index run` first") from None
+    return Tables(**{name: meta.tables[name] for name in EVENT_TABLES}, dialect=conn.dialect.name)
+
+
+def as_int(col: ColumnElement, dialect: str) -> ColumnElement:
+    """A small uint256 field (epoch, counts, prices) as a plain integer for comparisons."""
+    if isinstance(col.type, (Integer, BigInteger)):
+        return col
+    return cast(col, BigInteger) if dialect == "sqlite" else cast(col, Numeric(78, 0))
+
+
+def exact_sum(col: ColumnElement, dialect: str, wide: bool) -> ColumnElement:
+    """SUM of a uint256 column, exact; `wide` picks SQLite's Python aggregate."""
+    if dialect != "sqlite" or isinstance(col.type, (Integer, BigInteger)):
+        return func.sum(col)
+    return func.bigsum(col) if wide else func.sum(cast(col, Integer))
+
+
+def width(col: ColumnElement, dialect: str) -> ColumnElement:
+    """The widest value's digit count, read in the same scan as the sums (SQLite only)."""
+    if dialect != "sqlite" or isinstance(col.type, (Integer, BigInteger)):
+        return literal(0)
+    return func.coalesce(func.max(func.length(col)), 0)
+
+
+def run_exact(conn: Connection, build, dialect: str) -> list:
+    """Run `build(wide)` natively first; again exactly if a value was too wide or a sum overflowed.
+
+    `build` returns the statement and the index of its trailing width column.
+    """
+    stmt, width_at = build(False)
+    try:
+        rows = conn.execute(stmt).all()
+        if dialect != "sqlite" or all((r[width_at] or 0) <= MAX_INT64_DIGITS for r in rows):
+            return rows
+    except Exception as exc:  # SQLite raises on an integer overflow in SUM
+        if "overflow" not in str(exc).lower():
+            raise
+    return conn.execute(build(True)[0]).all()
+
+
+def to_int(value: object) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    return int(str(value).split(".")[0])
+
+
+@dataclass(frozen=True)
+class DeploymentInfo:
+    chain_id: int
+    genesis: int
+    epoch_length: int
+    payment_decimals: int
+    contracts: dict[str, str]
+
+
+def _is(col: ColumnElement, address: str) -> ColumnElement:
+    """Match an address whichever letter case the store keeps."""
+    from eth_utils import to_checksum_address
+
+    return col.in_([address.lower(), to_checksum_address(address)])
+
+
+def _after(a: Table, b: Table) -> ColumnElement:
+    """Row `a` comes after row `b` on chain."""
+    return or_(a.c.block_number > b.c.block_number, and_(a.c.block_number == b.c.block_number, a.c.log_index > b.c.log_index))
+
+
+def finalized(conn: Connection, t: Tables, d: DeploymentInfo) -> list[tuple[int, int, int, int]]:
+    """(epoch, subsidy, revenue, price) of every epoch whose latest finalization stands (not revoked)."""
+    ef = t.epoch_finalized
+    newer = ef.alias("newer")
+    rr = t.root_revoked
+    dist = d.contracts["reward_distributor"]
+    stmt = (
+        select(as_int(ef.c.epoch, t.dialect).label("epoch"), ef.c.subsidy, ef.c.revenue, ef.c.price)
+        .where(_is(ef.c.contract, dist), ef.c.chain_id == d.chain_id)
+        .where(~exists().where(newer.c.contract == ef.c.contract, newer.c.chain_id == ef.c.chain_id, newer.c.epoch == ef.c.epoch, _after(newer, ef)))
+        .where(~exists().where(rr.c.contract == ef.c.contract, rr.c.chain_id == ef.c.chain_id, rr.c.epoch == ef.c.epoch, _after(rr, ef)))
+        .order_by("epoch")
+    )
+    return [(int(e), to_int(s), to_int(r), to_int(p)) for e, s, r, p in conn.execute(stmt)]
+
+
+def payments_by_epoch(conn: Connection, t: Tables, d: DeploymentInfo, customers=None) -> dict[int, tuple[int, int, int]]:
+    """epoch -> (gross, fees, count) of payments, optionally only those matched by `customers(p)`."""
+    p = t.payment_received
+    epoch = as_int(p.c.epoch, t.dialect).label("epoch")
+
+    def build(wide: bool):
+        stmt = select(epoch, exact_sum(p.c.amount, t.dialect, wide), exact_sum(p.c.fee, t.dialect, wide), func.count(),
+                      width(p.c.amount, t.dialect))
+        stmt = stmt.where(_is(p.c.contract, d.contracts["payment_gateway"]), p.c.chain_id == d.chain_id)
+        if customers is not None:
+            stmt = customers(stmt, p)
+        return stmt.group_by(epoch), 4
+
+    return {int(r[0]): (to_int(r[1]), to_int(r[2]), int(r[3])) for r in run_exact(conn, build, t.dialect)}
+
+
+def rewarded_accounts(t: Tables, d: DeploymentInfo):
+    """Accounts paid rewards or running nodes, with the reason."""
+    rc, nr = t.reward_claimed, t.node_registered
+    claimed = select(func.lower(rc.c.account).label("account"), literal("claimed rewards").label("reason"), func.min(rc.c.block_number).label("since")) \
+        .where(_is(rc.c.contract, d.contracts["reward_distributor"]), rc.c.chain_id == d.chain_id).group_by(func.lower(rc.c.account))
+    registered = select(func.lower(nr.c.owner).label("account"), literal("registered a node").label("reason"), func.min(nr.c.block_number).label("since")) \
+        .where(_is(nr.c.contract, d.contracts["node_registry"]), nr.c.chain_id == d.chain_id).group_by(func.lower(nr.c.owner))
+    return union_all(claimed, registered).subquery("rewarded")
+
+
+def suspects(t: Tables, d: DeploymentInfo):
+    """Every suspect payer: (account, reason, since block, linked account).
+
+    A payer is suspect when it is itself rewarded, or when it received network
+    or payment tokens from a rewarded account; its payments count as suspect
+    from the block that link appeared in.
+    """
+    rewarded = rewarded_accounts(t, d)
+    tr = t.transfer
+    tokens = [d.contracts["network_token"], d.contracts["payment_token"]]
+    funded = (
+        select(func.lower(tr.c.receiver).label("account"),
+               case((_is(tr.c.contract, tokens[0]), literal("received network tokens from a rewarded account")),
+                    else_=literal("received payment tokens from a rewarded account")).label("reason"),
+               func.min(tr.c.block_number).label("since"),
+               func.min(func.lower(tr.c.sender)).label("linked"))
+        .select_from(tr.join(rewarded, func.lower(tr.c.sender) == rewarded.c.account))
+        .where(or_(_is(tr.c.contract, tokens[0]), _is(tr.c.contract, tokens[1])), tr.c.chain_id == d.chain_id)
+        .where(func.lower(tr.c.receiver) != func.lower(tr.c.sender))
+        .group_by(func.lower(tr.c.receiver), tr.c.contract)
+    )
+    own = select(rewarded.c.account, rewarded.c.reason, literal(0).label("since"), rewarded.c.account.label("linked"))
+    return union_all(own, funded).subquery("suspect_links")
+
+
+def suspect_filter(t: Tables, d: DeploymentInfo):
+    links = suspects(t, d)
+    first = select(links.c.account, func.min(links.c.since).label("since")).group_by(links.c.account).subquery("suspect_since")
+
+    def apply(stmt, p: Table):
+        return stmt.join_from(p, first, func.lower(p.c.customer) == first.c.account).where(p.c.block_number >= first.c.since)
+
+    return apply
+
+
+def node_changes(conn: Connection, t: Tables, d: DeploymentInfo) -> list[tuple[int, int]]:
+    """(epoch, nodes active after that epoch) at every epoch where the count changed, by a window sum."""
+    reg, ret = t.node_registered, t.node_retired
+    registry = d.contracts["node_registry"]
+    deltas = union_all(
+        select(as_int(reg.c.epoch, t.dialect).label("epoch"), literal(1).label("delta")).where(_is(reg.c.contract, registry), reg.c.chain_id == d.chain_id),
+        select(as_int(ret.c.epoch, t.dialect).label("epoch"), literal(-1).label("delta")).where(_is(ret.c.contract, registry), ret.c.chain_id == d.chain_id),
+    ).subquery("deltas")
+    per_epoch = select(deltas.c.epoch, func.sum(deltas.c.delta).label("change")).group_by(deltas.c.epoch).subquery("per_epoch")
+    running = select(per_epoch.c.epoch, func.sum(per_epoch.c.change).over(order_by=per_epoch.c.epoch)).order_by(per_epoch.c.epoch)
+    return [(int(e), int(n)) for e, n in conn.execute(running)]
+
+
+def supply_by_epoch(conn: Connection, t: Tables, d: DeploymentInfo) -> dict[int, tuple[int, int]]:
+    """epoch -> (minted, burned) network tokens, the epoch taken from each transfer's block time."""
+    tr = t.transfer
+    epoch = ((tr.c.block_time - d.genesis) / d.epoch_length).label("epoch")
+    minted = case((_is(tr.c.sender, ZERO_ADDRESS), tr.c.value))
+    burned = case((_is(tr.c.receiver, ZERO_ADDRESS), tr.c.value))
+
+    def build(wide: bool):
+        stmt = (select(epoch, exact_sum(minted, t.dialect, wide), exact_sum(burned, t.dialect, wide), width(tr.c.value, t.dialect))
+                .where(_is(tr.c.contract, d.contracts["network_token"]), tr.c.chain_id == d.chain_id)
+                .where(or_(_is(tr.c.sender, ZERO_ADDRESS), _is(tr.c.receiver, ZERO_ADDRESS)))
+                .group_by(epoch))
+        return stmt, 3
+
+    return {int(r[0]): (to_int(r[1]), to_int(r[2])) for r in run_exact(conn, build, t.dialect)}

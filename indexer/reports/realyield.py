@@ -1,0 +1,166 @@
+"""The real-yield report: subsidy versus revenue per epoch or per calendar interval.
+
+Inputs are per-epoch aggregates computed in the database (`EpochFacts`); this
+module only combines those few rows: USD conversion at each epoch's own
+price, interval sums (value-weighted: USD summed first, then divided), running
+totals, and the summary's crossover, trend and projection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from indexer.reports.numbers import price_usd, ratio, rounded, scaled, share, text, tokens
+
+INTERVALS = ("epoch", "day", "week", "month")
+TREND_PERIODS = 8
+
+
+@dataclass(frozen=True)
+class EpochFacts:
+    epoch: int
+    start_time: int  # Unix time the epoch began
+    subsidy: int  # network-token units allocated (EpochFinalized)
+    revenue: int  # payment-token units allocated (EpochFinalized)
+    price: int  # USD per token, 8 decimals (EpochFinalized)
+    gross_payments: int  # sum of PaymentReceived.amount stamped with this epoch
+    protocol_fees: int  # sum of PaymentReceived.fee
+    payments: int  # number of payments
+    suspect_gross: int  # gross payments by suspect payers
+    suspect_net: int  # their net (amount - fee)
+    active_nodes: int
+    minted: int  # network tokens minted during the epoch
+    burned: int  # network tokens burned during the epoch
+
+
+def bucket_start(t: int, interval: str) -> datetime:
+    day = datetime.fromtimestamp(t, timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    if interval == "day":
+        return day
+    if interval == "week":
+        return day - timedelta(days=day.weekday())
+    if interval == "month":
+        return day.replace(day=1)
+    raise ValueError(f"unknown interval {interval!r}")
+
+
+def iso(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _group(facts: list[EpochFacts], interval: str) -> list[tuple[datetime, list[EpochFacts]]]:
+    if interval == "epoch":
+        return [(datetime.fromtimestamp(f.start_time, timezone.utc), [f]) for f in facts]
+    groups: dict[datetime, list[EpochFacts]] = {}
+    for f in facts:
+        groups.setdefault(bucket_start(f.start_time, interval), []).append(f)
+    return sorted(groups.items())
+
+
+@dataclass
+class _Sums:
+    subsidy_tokens: Decimal = Decimal(0)
+    subsidy_usd: Decimal = Decimal(0)
+    revenue_usd: Decimal = Decimal(0)
+    revenue_excl_usd: Decimal = Decimal(0)
+
+    def add(self, f: EpochFacts, decimals: int) -> None:
+        t = tokens(f.subsidy)
+        revenue = scaled(f.revenue, decimals)
+        self.subsidy_tokens += t
+        self.subsidy_usd += t * price_usd(f.price)
+        self.revenue_usd += revenue
+        net = f.gross_payments - f.protocol_fees
+        # Suspect payments are removed from revenue pro rata to the epoch's net payments.
+        clean = Decimal(1) - Decimal(f.suspect_net) / Decimal(net) if net else Decimal(1)
+        self.revenue_excl_usd += revenue * clean
+
+
+def build_rows(facts: Iterable[EpochFacts], interval: str, decimals: int) -> list[dict]:
+    rows = []
+    total = _Sums()
+    for start, group in _group(sorted(facts, key=lambda f: f.epoch), interval):
+        s = _Sums()
+        for f in group:
+            s.add(f, decimals)
+            total.add(f, decimals)
+        last = group[-1]
+        # Over an interval the price is the subsidy's value-weighted average.
+        price = rounded(s.subsidy_usd / s.subsidy_tokens) if s.subsidy_tokens else price_usd(last.price)
+        rows.append({
+            "epoch_start": group[0].epoch,
+            "epoch_end": last.epoch,
+            "start_time": iso(start),
+            "subsidy_tokens": text(s.subsidy_tokens),
+            "price_usd": text(price),
+            "subsidy_usd": text(s.subsidy_usd),
+            "revenue_usd": text(s.revenue_usd),
+            "real_yield_share": share(s.revenue_usd, s.subsidy_usd),
+            "coverage_ratio": ratio(s.revenue_usd, s.subsidy_usd),
+            "gross_payments_usd": text(scaled(sum(f.gross_payments for f in group), decimals)),
+            "protocol_fees_usd": text(scaled(sum(f.protocol_fees for f in group), decimals)),
+            "payments": sum(f.payments for f in group),
+            "active_nodes": last.active_nodes,
+            "revenue_per_node_usd": text(rounded(s.revenue_usd / last.active_nodes)) if last.active_nodes else None,
+            "net_new_supply_tokens": text(tokens(sum(f.minted - f.burned for f in group))),
+            "suspect_revenue_usd": text(scaled(sum(f.suspect_gross for f in group), decimals)),
+            "real_yield_share_excl_suspect": share(s.revenue_excl_usd, s.subsidy_usd),
+            "cumulative_subsidy_usd": text(total.subsidy_usd),
+            "cumulative_revenue_usd": text(total.revenue_usd),
+            "cumulative_share": share(total.revenue_usd, total.subsidy_usd),
+        })
+    return rows
+
+
+def _slope(values: list[float]) -> float | None:
+    """Least-squares change per period of the last values."""
+    n = len(values)
+    if n < 2:
+        return None
+    mean_x = (n - 1) / 2
+    mean_y = sum(values) / n
+    num = sum((i - mean_x) * (v - mean_y) for i, v in enumerate(values))
+    den = sum((i - mean_x) ** 2 for i in range(n))
+    return num / den
+
+
+def _projection(values: list[float], target: float, unit: str) -> dict:
+    slope = _slope(values)
+    latest = values[-1] if values else None
+    if latest is None:
+        return {"status": "no data", "periods": None}
+    if latest >= target:
+        return {"status": "reached", "periods": 0}
+    if slope is None or slope <= 0:
+        return {"status": "not on the current trend", "periods": None}
+    periods = (target - latest) / slope
+    return {"status": f"in about {periods:.1f} {unit}s at the current trend", "periods": periods}
+
+
+def summarize(facts: list[EpochFacts], rows: list[dict], interval: str, decimals: int, k: int = TREND_PERIODS) -> dict:
+    crossover = None
+    for f in sorted(facts, key=lambda f: f.epoch):
+        revenue = scaled(f.revenue, decimals)
+        s = share(revenue, tokens(f.subsidy) * price_usd(f.price))
+        if s is not None and s >= 0.5:
+            crossover = f.epoch
+            break
+    shares = [r["real_yield_share"] for r in rows if r["real_yield_share"] is not None][-k:]
+    coverages = [r["coverage_ratio"] for r in rows if r["coverage_ratio"] is not None][-k:]
+    return {
+        "epochs": len(facts),
+        "first_epoch": rows[0]["epoch_start"] if rows else None,
+        "last_epoch": rows[-1]["epoch_end"] if rows else None,
+        "crossover_epoch": crossover,
+        "latest_share": shares[-1] if shares else None,
+        "trend_periods": len(shares),
+        "share_trend_per_period": _slope(shares),
+        "share_50_percent": _projection(shares, 0.5, interval),
+        "coverage_100_percent": _projection(coverages, 1.0, interval),
+        "cumulative_share": rows[-1]["cumulative_share"] if rows else None,
+        "cumulative_subsidy_usd": rows[-1]["cumulative_subsidy_usd"] if rows else None,
+        "cumulative_revenue_usd": rows[-1]["cumulative_revenue_usd"] if rows else None,
+    }
