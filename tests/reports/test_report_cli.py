@@ -1,0 +1,128 @@
+"""`flywheel report ...` through the command line: every format shows the same values; bad input is one line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.reports.test_report_metrics import GENESIS, INFO, L, scenario
+from tests.test_cli_deploy import assert_one_line_error, run
+
+
+def manifest_file(tmp_path: Path) -> Path:
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps({
+        "version": 1, "chain_id": INFO.chain_id, "deploy_block": 1, "contracts": INFO.contracts, "payment_decimals": 6,
+        "parameters": {"genesis": GENESIS, "epoch_length": L, "initial_emission": "1", "decay_bps": 0, "decay_period": 1,
+                       "max_supply": "10", "fee_bps": 500, "root_delay": 0, "max_price_age": 100},
+    }))
+    return path
+
+
+def report(url: str, manifest: Path, name: str, *args: str) -> str:
+    result = run("report", name, "--database-url", url, "--deployment", str(manifest), *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_table_csv_and_json_agree_and_backends_agree(database_url: str, tmp_path: Path) -> None:
+    scenario(database_url).dispose()
+    m = manifest_file(tmp_path)
+    data = json.loads(report(database_url, m, "real-yield", "--format", "json"))
+    assert data["interval"] == "epoch" and set(data) == {"interval", "rows", "summary"}
+    rows = list(csv.DictReader(io.StringIO(report(database_url, m, "real-yield", "--format", "csv"))))
+    assert len(rows) == len(data["rows"]) == 5
+    for csv_row, json_row in zip(rows, data["rows"]):
+        for key, value in csv_row.items():
+            expected = json_row[key]
+            if expected is None:
+                assert value == ""
+            elif isinstance(expected, float):
+                assert float(value) == pytest.approx(expected, abs=1e-6)
+            else:
+                assert value == str(expected)
+    table = report(database_url, m, "real-yield")
+    for json_row in data["rows"]:
+        assert json_row["subsidy_usd"] in table and json_row["revenue_usd"] in table
+    assert "crossover epoch: 4" in table
+
+    # The same database on the other backend gives the same JSON (kept from the first run of this test).
+    other = tmp_path.parent / "real-yield.json"
+    backend = database_url.split(":")[0]
+    stored = json.loads(other.read_text()) if other.exists() else {}
+    stored[backend] = data
+    other.write_text(json.dumps(stored))
+    if len(stored) == 2:
+        first, second = stored.values()
+        assert first == second
+
+
+@pytest.mark.parametrize("name", ["real-yield", "demand", "contributors"])
+def test_png_and_html_are_written_and_not_trivial(database_url: str, tmp_path: Path, name: str) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("charts do not depend on the backend")
+    scenario(database_url).dispose()
+    m = manifest_file(tmp_path)
+    png, html = tmp_path / "r.png", tmp_path / "r.html"
+    report(database_url, m, name, "--format", "png", "--out", str(png))
+    report(database_url, m, name, "--format", "html", "--out", str(html))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+    page = html.read_text()
+    assert page.startswith("<!doctype html>") and "<svg" in page and "<table>" in page
+    # Reads offline: nothing is loaded from elsewhere (XML namespace names are not loads).
+    assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', page) and "<link" not in page
+
+
+def test_payback_scenarios(database_url: str, tmp_path: Path) -> None:
+    scenario(database_url).dispose()
+    m = manifest_file(tmp_path)
+    path = tmp_path / "prices.csv"
+    path.write_text("epoch,price_usd\n5,1.0\n6,2.0\n")
+    data = json.loads(report(database_url, m, "payback", "--hardware-cost", "500", "--opex-per-epoch", "10",
+                             "--price-path", str(path), "--window", "2", "--format", "json"))
+    by = {r["scenario"]: r for r in data["rows"]}
+    # Last 2 epochs with nodes: epochs 3 and 4, 1 node each: 100 tokens and 300 USD over 2 node-epochs.
+    assert data["summary"]["tokens_per_node_per_epoch"] == "50" and data["summary"]["revenue_per_node_per_epoch_usd"] == "150"
+    assert by["current price"]["reward_per_node_per_epoch_usd"] == "200"
+    assert by["current price"]["payback_epochs"] == pytest.approx(500 / 190)
+    assert by["price -50%"]["payback_epochs"] == pytest.approx(500 / 165)
+    # Price path: epoch 1 margin 190, then 240 at 2.0: 190 + 240 covers 500 within the second epoch.
+    assert by["price path"]["payback_epochs"] == pytest.approx(1 + (500 - 190) / 240)
+    assert data["summary"]["break_even_price_usd"] == "0"
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["real-yield", "--interval", "fortnight"], "unknown interval 'fortnight'"),
+        (["real-yield", "--format", "pdf"], "unknown format 'pdf'"),
+        (["real-yield", "--format", "png"], "--format png needs --out FILE"),
+        (["payback", "--hardware-cost", "-5"], "--hardware-cost must not be negative"),
+        (["payback", "--hardware-cost", "cheap"], "--hardware-cost must be a number of USD"),
+    ],
+)
+def test_bad_input_is_one_line(tmp_path: Path, args: list[str], fragment: str) -> None:
+    db = tmp_path / "f.db"
+    scenario(f"sqlite:///{db}").dispose()
+    result = run("report", *args, "--database-url", f"sqlite:///{db}", "--deployment", str(manifest_file(tmp_path)))
+    assert_one_line_error(result, fragment)
+
+
+def test_missing_or_unreachable_database(tmp_path: Path) -> None:
+    m = manifest_file(tmp_path)
+    assert_one_line_error(run("report", "real-yield", "--database-url", f"sqlite:///{tmp_path / 'none.db'}", "--deployment", str(m)),
+                          "no database at")
+    result = run("report", "real-yield", "--database-url", "postgresql+psycopg://user:hunter2@127.0.0.1:1/x", "--deployment", str(m))
+    assert_one_line_error(result, "cannot read the database at")
+    assert "hunter2" not in result.stderr
+    empty = tmp_path / "empty.db"
+    from tests.reports.eventdb import metadata
+    from sqlalchemy import create_engine
+    metadata().create_all(create_engine(f"sqlite:///{empty}"))
+    assert_one_line_error(run("report", "real-yield", "--database-url", f"sqlite:///{empty}", "--deployment", str(m)),
+                          "no finalized epochs")
