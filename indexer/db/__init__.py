@@ -1,0 +1,1 @@
+"""Storage: the event tables, the indexer's own state, migrations and engines."""

@@ -1,0 +1,67 @@
+"""Engines for a database URL: SQLite tuned for one writer and many readers, or PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from indexer.errors import FlywheelError
+
+DEFAULT_URL = "sqlite:///flywheel.db"
+
+
+def safe(url: str) -> str:
+    """The URL with its password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<invalid database URL>"
+
+
+def make_engine(url: str, must_exist: bool = False) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise FlywheelError("the database URL is not a valid SQLAlchemy URL") from None
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite(parsed, must_exist)
+    if parsed.get_backend_name() != "postgresql":
+        raise FlywheelError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite:///FILE or postgresql://...")
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def _sqlite(url, must_exist: bool) -> Engine:
+    path = url.database
+    if path and path != ":memory:":
+        if must_exist and not Path(path).exists():
+            raise FlywheelError(f"no database at {path}: run `flywheel index run` first")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets report readers run while the indexer writes; NORMAL is durable at each commit in WAL mode.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    from indexer.reports.queries import register_sqlite_functions
+
+    register_sqlite_functions(engine)
+    return engine
+
+
+def check(engine: Engine) -> None:
+    """Fail with one line when the database cannot be reached."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
+        raise FlywheelError(f"cannot reach the database at {engine.url.render_as_string(hide_password=True)}: {reason}") from None
