@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from indexer.cli import chain_cmd, deploy_cmd, demo_cmd, report_cmd, settle_cmd, sim_cmd
+from indexer.cli import chain_cmd, deploy_cmd, demo_cmd, index_cmd, report_cmd, settle_cmd, sim_cmd
 from indexer.cli import gas_cmd
 from indexer.cli.output import fail
 from indexer.errors import FlywheelError
@@ -22,6 +22,8 @@ app.command("deploy")(deploy_cmd.deploy)
 app.add_typer(settle_cmd.epoch_app, name="epoch")
 app.command("claim")(settle_cmd.claim)
 app.command("simulate")(sim_cmd.simulate)
+app.add_typer(index_cmd.app, name="index")
+app.add_typer(index_cmd.db_app, name="db")
 app.add_typer(report_cmd.app, name="report")
 app.command("demo")(demo_cmd.demo)
 app.command("gas")(gas_cmd.gas)

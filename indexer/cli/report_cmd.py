@@ -6,15 +6,16 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import typer
-from sqlalchemy import create_engine
-from sqlalchemy.exc import OperationalError, ArgumentError
+from sqlalchemy.exc import OperationalError
 
 from indexer.chain import manifest as manifests
 from indexer.cli.output import console
+from indexer.db.engine import make_engine
 from indexer.errors import FlywheelError
 from indexer.reports import build
-from indexer.reports.queries import DeploymentInfo, register_sqlite_functions
+from indexer.reports.queries import DeploymentInfo
 from indexer.reports.render import FORMATS, emit
+from indexer.reports.source import deployment_from_database, info_of
 
 app = typer.Typer(help="Subsidy-versus-revenue reports from an indexed database.", no_args_is_help=True)
 
@@ -26,11 +27,8 @@ IntervalOption = typer.Option("epoch", "--interval", help="epoch, day, week or m
 
 
 def _deployment_info(conn, manifest_path: Path | None) -> DeploymentInfo:
-    from indexer.reports.source import deployment_from_database
-
     if manifest_path is not None:
-        m = manifests.load(manifest_path)
-        return DeploymentInfo(m.chain_id, m.parameters["genesis"], m.parameters["epoch_length"], m.payment_decimals, m.contracts)
+        return info_of(manifests.load(manifest_path))
     return deployment_from_database(conn)
 
 
@@ -39,13 +37,7 @@ def _run(database_url: str, manifest_path: Path | None, fmt: str, out: Path | No
         raise FlywheelError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
     if fmt in ("png", "html") and out is None:
         raise FlywheelError(f"--format {fmt} needs --out FILE")
-    try:
-        engine = create_engine(database_url)
-    except (ArgumentError, ValueError):
-        raise FlywheelError("the database URL is not a valid SQLAlchemy URL") from None
-    if engine.dialect.name == "sqlite" and engine.url.database and not Path(engine.url.database).exists():
-        raise FlywheelError(f"no database at {engine.url.database}: run `flywheel index run` first")
-    register_sqlite_functions(engine)
+    engine = make_engine(database_url, must_exist=True)
     safe_url = engine.url.render_as_string(hide_password=True)
     try:
         with engine.connect() as conn:
