@@ -121,8 +121,8 @@ def test_missing_or_unreachable_database(tmp_path: Path) -> None:
     assert_one_line_error(result, "cannot read the database at")
     assert "hunter2" not in result.stderr
     empty = tmp_path / "empty.db"
-    from tests.reports.eventdb import metadata
-    from sqlalchemy import create_engine
-    metadata().create_all(create_engine(f"sqlite:///{empty}"))
+    from indexer.db.engine import make_engine
+    from tests.reports.eventdb import create
+    create(make_engine(f"sqlite:///{empty}"))
     assert_one_line_error(run("report", "real-yield", "--database-url", f"sqlite:///{empty}", "--deployment", str(m)),
                           "no finalized epochs")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import create_engine
 
 from indexer.errors import FlywheelError
 from indexer.reports import build
-from indexer.reports.queries import DeploymentInfo, register_sqlite_functions
-from tests.reports.eventdb import Chain, metadata
+from indexer.db.engine import make_engine
+from indexer.reports.queries import DeploymentInfo
+from tests.reports.eventdb import Chain, create
 
 T = 10**18
 USD = 10**6
@@ -39,14 +39,12 @@ def pay(c: Chain, customer: str, epoch: int, amount: int, fee: int) -> None:
 
 
 def scenario(url: str):
-    engine = create_engine(url)
-    register_sqlite_functions(engine)
-    meta = metadata()
-    meta.create_all(engine)
+    engine = make_engine(url)
+    create(engine)
     with engine.begin() as conn:
-        c = Chain(conn, meta)
-        c.emit("node_registered", REG, at(0), owner=A, node_id="0x01", epoch=0)
-        c.emit("node_registered", REG, at(0), owner=B, node_id="0x02", epoch=0)
+        c = Chain(conn)
+        c.emit("node_registered", REG, at(0), owner=A, node_id="0x" + "01" * 32, epoch=0)
+        c.emit("node_registered", REG, at(0), owner=B, node_id="0x" + "02" * 32, epoch=0)
         pay(c, C1, 0, 100 * USD, 5 * USD)
         finalize(c, 0, 1000 * T, 95 * USD, 50_000_000)
         # Epoch 1: A claims, funds W with stablecoins, W pays; B retires its node.
@@ -55,7 +53,7 @@ def scenario(url: str):
         c.emit("transfer", PUSD, at(1, 3), sender=A, receiver=W, value=100 * USD)
         pay(c, C1, 1, 100 * USD, 5 * USD)
         pay(c, W, 1, 100 * USD, 5 * USD)
-        c.emit("node_retired", REG, at(1), owner=B, node_id="0x02", epoch=1)
+        c.emit("node_retired", REG, at(1), owner=B, node_id="0x" + "02" * 32, epoch=1)
         finalize(c, 1, 900 * T, 190 * USD, 40_000_000)
         # Epoch 2: a root revoked, then the epoch finalized again; A burns 10 tokens.
         c.emit("transfer", TOKEN, at(2), sender=A, receiver=ZERO, value=10 * T)
@@ -133,8 +131,8 @@ def test_demand_flags_funded_and_rewarded_payers_only(database_url: str) -> None
 
 
 def test_empty_database_and_unknown_interval_are_refused(database_url: str) -> None:
-    engine = create_engine(database_url)
-    metadata().create_all(engine)
+    engine = make_engine(database_url)
+    create(engine)
     with engine.connect() as conn:
         with pytest.raises(FlywheelError, match="no finalized epochs"):
             build.real_yield(conn, INFO, "epoch")
