@@ -1,0 +1,93 @@
+"""An HTTP proxy on 127.0.0.1 that forwards JSON-RPC to a node and injects the faults real nodes show."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import orjson
+import requests
+
+# The fault each request meets, in turn; None forwards it untouched.
+PLAN = (None, "500", None, "429", None, "slow", None, "truncated", None, None)
+
+
+class FaultyProxy:
+    def __init__(self, upstream: str, max_log_range: int, slow_seconds: float = 0.8) -> None:
+        self.upstream = upstream
+        self.max_log_range = max_log_range
+        self.slow_seconds = slow_seconds
+        self.injected: dict[str, int] = {}
+        self._plan = itertools.cycle(PLAN)
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+    def _count(self, kind: str) -> None:
+        with self._lock:
+            self.injected[kind] = self.injected.get(kind, 0) + 1
+
+    def _next(self) -> str | None:
+        with self._lock:
+            return next(self._plan)
+
+    def _too_wide(self, body: bytes) -> bytes | None:
+        request = orjson.loads(body)
+        if isinstance(request, dict) and request.get("method") == "eth_getLogs":
+            f = request["params"][0]
+            if int(f["toBlock"], 16) - int(f["fromBlock"], 16) + 1 > self.max_log_range:
+                return orjson.dumps({"jsonrpc": "2.0", "id": request["id"],
+                                     "error": {"code": -32005, "message": "query returned more than 10000 results"}})
+        return None
+
+    def _handler(self):
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _send(self, status: int, body: bytes, headers: dict | None = None, cut: bool = False) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body[: len(body) // 2] if cut else body)
+                if cut:
+                    self.close_connection = True
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                refused = proxy._too_wide(body)
+                if refused is not None:
+                    proxy._count("range")
+                    return self._send(200, refused)
+                fault = proxy._next()
+                if fault == "500":
+                    proxy._count("500")
+                    return self._send(500, b"upstream failure")
+                if fault == "429":
+                    proxy._count("429")
+                    return self._send(429, b"slow down", {"Retry-After": "0"})
+                if fault == "slow":
+                    proxy._count("slow")
+                    time.sleep(proxy.slow_seconds)
+                reply = requests.post(proxy.upstream, data=body, headers={"Content-Type": "application/json"}, timeout=30)
+                if fault == "truncated":
+                    proxy._count("truncated")
+                    return self._send(200, reply.content, cut=True)
+                self._send(reply.status_code, reply.content)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        return Handler
+
+    def __enter__(self) -> FaultyProxy:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()

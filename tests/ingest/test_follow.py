@@ -1,0 +1,162 @@
+"""Following the head: reorgs rolled back, deep reorgs stop loudly, flaky nodes lose nothing, one writer only."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import select
+
+from indexer.chain.accounts import dev_account
+from indexer.chain.manifest import load
+from indexer.chain.wallet import Encoder
+from indexer.chain.build import build
+from indexer.db import migrate
+from indexer.db.engine import make_engine
+from indexer.db.schema import checkpoint
+from indexer.errors import FlywheelError
+from indexer.ingest.client import NodeClient
+from indexer.ingest.config import IndexerConfig
+from indexer.ingest.daemon import Indexer, ReorgTooDeep
+from indexer.ingest.lock import WriterLock
+from indexer.ingest.store import Stream
+from tests.ingest.chainview import chain_rows, db_rows
+from tests.ingest.conftest import Busy
+from tests.ingest.faults import FaultyProxy
+from tests.test_cli_deploy import assert_one_line_error, run
+
+
+def make_indexer(busy: Busy, database_url: str, url: str | None = None, client: NodeClient | None = None, **settings) -> Indexer:
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    config = replace(IndexerConfig(), poll_interval=0.05, **settings)
+    manifest = load(busy.manifest_path)
+    return Indexer(config, manifest, engine, client or NodeClient(url or busy.url), log=lambda _: None)
+
+
+def _hash(busy: Busy, block: str = "latest") -> str:
+    return busy.deployed.w3.eth.get_block(block)["hash"].to_0x_hex()
+
+
+def wait_until_at(indexer: Indexer, busy: Busy, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with indexer.engine.connect() as conn:
+            row = conn.execute(select(checkpoint.c.block_hash)).first()
+        if row and row[0] == _hash(busy):
+            return
+        time.sleep(0.05)
+    raise AssertionError("the indexer did not reach the head in time")
+
+
+def _tx(busy: Busy, sender: int, contract: str, abi_name: str, fn: str, *args) -> dict:
+    data = Encoder(build()[abi_name].abi)(fn, *args)
+    return {"from": dev_account(sender).address, "to": busy.deployed.manifest.contracts[contract], "data": "0x" + data.hex(), "gas": hex(300_000)}
+
+
+def _payment_txs(busy: Busy, sender: int, amount: int) -> list[dict]:
+    return [
+        _tx(busy, sender, "payment_token", "MockUSD", "faucet", amount),
+        _tx(busy, sender, "payment_token", "MockUSD", "approve", busy.deployed.manifest.contracts["payment_gateway"], amount),
+        _tx(busy, sender, "payment_gateway", "PaymentGateway", "pay", amount, b"\x05" * 32),
+    ]
+
+
+def reorg(busy: Busy, depth: int, txs_per_block: list[list[dict]]) -> None:
+    pairs = [[tx, offset] for offset, txs in enumerate(txs_per_block) for tx in txs]
+    busy.deployed.w3.provider.make_request("anvil_reorg", [depth, pairs])
+
+
+def test_reorgs_while_following_leave_the_database_equal_to_the_chain(busy: Busy, database_url: str) -> None:
+    indexer = make_indexer(busy, database_url)
+    thread = threading.Thread(target=indexer.run, daemon=True)
+    thread.start()
+    try:
+        wait_until_at(indexer, busy)
+        before = db_rows(indexer.engine)
+        # One block replaced by one with a payment; then three blocks replaced by others with different events.
+        reorg(busy, 1, [_payment_txs(busy, 6, 1_000_000)])
+        wait_until_at(indexer, busy)
+        assert db_rows(indexer.engine) == chain_rows(busy.deployed.w3, busy.deployed.manifest) != before
+        reorg(busy, 3, [_payment_txs(busy, 7, 2_000_000), [], [_tx(busy, 8, "node_registry", "NodeRegistry", "register", b"\x99" * 32)]])
+        wait_until_at(indexer, busy)
+        assert db_rows(indexer.engine) == chain_rows(busy.deployed.w3, busy.deployed.manifest)
+        assert indexer.metrics.reorgs._value.get() == 2
+    finally:
+        indexer.stop.set()
+        thread.join(10)
+
+
+def test_a_reorg_deeper_than_the_window_stops_the_indexer(busy: Busy, database_url: str) -> None:
+    indexer = make_indexer(busy, database_url, reorg_window=2, batch_blocks=1, max_batch_blocks=1)
+    indexer.run(once=True)
+    before = db_rows(indexer.engine)
+    reorg(busy, 6, [[], [], [], [], [], [_tx(busy, 8, "node_registry", "NodeRegistry", "register", b"\x98" * 32)]])
+    with pytest.raises(ReorgTooDeep, match="reorg deeper than the 2-block window"):
+        indexer.run(once=True)
+    assert db_rows(indexer.engine) == before
+
+
+def test_a_flaky_node_loses_nothing_and_duplicates_nothing(busy: Busy, database_url: str) -> None:
+    with FaultyProxy(busy.url, max_log_range=6) as proxy:
+        metrics_kinds = {}
+        client = NodeClient(proxy.url, timeout=0.4, retries=12, base_delay=0.005, max_delay=0.05,
+                            on_error=lambda kind: metrics_kinds.__setitem__(kind, metrics_kinds.get(kind, 0) + 1))
+        indexer = make_indexer(busy, database_url, client=client, batch_blocks=50, max_batch_blocks=200)
+        indexer.run(once=True)
+        assert db_rows(indexer.engine) == chain_rows(busy.deployed.w3, busy.deployed.manifest)
+        assert proxy.injected.keys() >= {"500", "429", "slow", "truncated", "range"}
+        assert {"http_5xx", "rate_limited", "timeout", "transport"} <= metrics_kinds.keys()
+        assert indexer.fetcher.size < 50  # the range shrank to what the node accepts
+
+
+def test_a_second_writer_is_refused(busy: Busy, database_url: str) -> None:
+    engine = make_engine(database_url)
+    with WriterLock(engine, Stream.of(load(busy.manifest_path))):
+        result = run("index", "run", "--rpc-url", busy.url, "--deployment", str(busy.manifest_path), "--database-url", database_url, "--once")
+        assert_one_line_error(result, "another indexer is already writing deployment")
+    # Once the first writer is gone, the next one may start.
+    result = run("index", "run", "--rpc-url", busy.url, "--deployment", str(busy.manifest_path), "--database-url", database_url, "--once")
+    assert result.returncode == 0, result.stderr
+
+
+def test_uint256_near_the_top_round_trips_exactly(database_url: str) -> None:
+    from indexer.db.schema import EVENT_TABLES
+    from tests.reports.eventdb import Chain
+
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    values = [2**256 - 1, 2**255 + 12345, 2**64, 2**63 - 1, 0]
+    with engine.begin() as conn:
+        c = Chain(conn)
+        for v in values:
+            c.emit("transfer", "0x" + "11" * 20, 1, sender="0x" + "22" * 20, receiver="0x" + "33" * 20, value=v)
+    with engine.connect() as conn:
+        got = [r[0] for r in conn.execute(select(EVENT_TABLES["transfer"].c.value).order_by(EVENT_TABLES["transfer"].c.block_number))]
+    assert got == values and all(isinstance(v, int) for v in got)
+    with pytest.raises(Exception):
+        with engine.begin() as conn:
+            Chain(conn).emit("transfer", "0x" + "11" * 20, 1, sender="0x" + "22" * 20, receiver="0x" + "33" * 20, value=2**256)
+    engine.dispose()
+
+
+def test_settings_are_validated() -> None:
+    from pathlib import Path
+    import tempfile
+
+    from indexer.ingest import config
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "c.toml"
+        path.write_text("colour = 1\n")
+        with pytest.raises(FlywheelError, match="unknown key 'colour'"):
+            config.load(path, {}, {})
+        path.write_text("poll_interval = -1\n")
+        with pytest.raises(FlywheelError, match="poll_interval must be a positive number"):
+            config.load(path, {}, {})
+        path.write_text('rpc_url = "http://file"\ndatabase_url = "sqlite:///file.db"\nconfirmations = 3\n')
+        loaded = config.load(path, {"FLYWHEEL_RPC_URL": "http://env"}, {"confirmations": 5})
+        assert (loaded.rpc_url, loaded.database_url, loaded.confirmations) == ("http://env", "sqlite:///file.db", 5)
+        assert IndexerConfig().confirmations_for(31337) == 0 and IndexerConfig().confirmations_for(1) == 12
