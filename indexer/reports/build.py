@@ -19,6 +19,10 @@ REAL_YIELD_COLUMNS = [
     "real_yield_share", "coverage_ratio", "gross_payments_usd", "protocol_fees_usd", "active_nodes",
     "revenue_per_node_usd", "net_new_supply_tokens", "cumulative_subsidy_usd", "cumulative_revenue_usd", "cumulative_share",
 ]
+REAL_YIELD_TABLE = [
+    "start_time", "price_usd", "subsidy_usd", "revenue_usd", "real_yield_share", "coverage_ratio",
+    "gross_payments_usd", "active_nodes", "cumulative_share",
+]
 DEMAND_COLUMNS = [
     "epoch_start", "epoch_end", "start_time", "gross_payments_usd", "suspect_revenue_usd", "revenue_usd",
     "real_yield_share", "real_yield_share_excl_suspect",
@@ -64,8 +68,10 @@ def real_yield(conn: Connection, d: q.DeploymentInfo, interval: str) -> Report:
     check_interval(interval)
     facts = epoch_facts(conn, d)
     rows = build_rows(facts, interval, d.payment_decimals)
+    first = ["epoch_start"] if interval == "epoch" else ["epoch_start", "epoch_end"]
     return Report("real-yield", f"Subsidy versus revenue per {interval}", interval, rows,
-                  summarize(facts, rows, interval, d.payment_decimals), REAL_YIELD_COLUMNS)
+                  summarize(facts, rows, interval, d.payment_decimals), REAL_YIELD_COLUMNS,
+                  table_columns=first + REAL_YIELD_TABLE)
 
 
 @exact_decimals

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from rich.console import Console
@@ -28,8 +29,9 @@ class Report:
     interval: str | None
     rows: list[dict]
     summary: dict
-    columns: list[str]  # the row keys the table and CSV show, in order
+    columns: list[str]  # the row keys CSV and HTML show, in order
     extra: dict = field(default_factory=dict)  # further sections (JSON keys, HTML tables)
+    table_columns: list[str] | None = None  # the terminal table's narrower choice
 
     def to_json(self) -> dict:
         return {"interval": self.interval, "rows": self.rows, "summary": self.summary, **self.extra}
@@ -45,6 +47,16 @@ def cell(value: object) -> str:
     return str(value)
 
 
+def display(key: str, value: object) -> str:
+    """A value for a person at a terminal: USD to the cent, tokens and prices to 4 decimals."""
+    if isinstance(value, str) and key.endswith(("_usd", "_tokens")) and value.lstrip("-").replace(".", "", 1).isdigit():
+        places = "0.01" if key.endswith("_usd") and not key.startswith("price") else "0.0001"
+        return str(Decimal(value).quantize(Decimal(places)))
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    return cell(value)
+
+
 def to_csv(rows: list[dict], columns: list[str]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -55,16 +67,18 @@ def to_csv(rows: list[dict], columns: list[str]) -> str:
 
 
 def to_table(report: Report) -> Table:
+    columns = report.table_columns or report.columns
     table = Table(title=report.title)
-    for c in report.columns:
-        table.add_column(c.replace("_", " "), justify="left" if c in ("start_time", "account", "evidence") else "right")
+    for c in columns:
+        text_column = c in ("start_time", "account", "evidence", "scenario")
+        table.add_column(c.replace("_", " "), justify="left" if text_column else "right", no_wrap=text_column and c != "evidence")
     for row in report.rows:
-        table.add_row(*[cell(row.get(c)) for c in report.columns])
+        table.add_row(*[display(c, row.get(c)) for c in columns])
     return table
 
 
 def summary_lines(summary: dict) -> list[str]:
-    return [f"{key.replace('_', ' ')}: {cell(value)}" for key, value in summary.items() if not isinstance(value, list)]
+    return [f"{key.replace('_', ' ')}: {display(key, value)}" for key, value in summary.items() if not isinstance(value, list)]
 
 
 def emit(report: Report, fmt: str, out: Path | None, console: Console) -> None:
