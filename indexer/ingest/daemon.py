@@ -45,7 +45,7 @@ class Indexer:
         self.stop = stop or threading.Event()
         self.progress = progress or BackfillProgress(log)
         self.stream = store.Stream.of(manifest)
-        self.decoders = decoding.decoders(manifest)
+        self.decoders = decoding.decoders(manifest, engine.dialect.name)
         self.confirmations = config.confirmations_for(manifest.chain_id)
         self.fetcher = Fetcher(client, decoding.addresses(manifest), config.batch_blocks, config.max_batch_blocks,
                                on_resize=self.metrics.range_size.set)
@@ -107,11 +107,12 @@ class Indexer:
     def _catch_up(self, cp: tuple[int, str], target: int, head: int) -> tuple[int, str]:
         """Index (cp, target]; returns the new checkpoint. Fetching the next range overlaps writing this one."""
         self.progress.start(target - cp[0])
+        check_from = head - self.config.reorg_window
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch") as pool:
-            pending: Future | None = pool.submit(self.fetcher.fetch, cp[0] + 1, target)
+            pending: Future | None = pool.submit(self.fetcher.fetch, cp[0] + 1, target, check_from)
             while pending is not None:
                 batch: Batch = pending.result()
-                pending = pool.submit(self.fetcher.fetch, batch.end + 1, target) if batch.end < target else None
+                pending = pool.submit(self.fetcher.fetch, batch.end + 1, target, check_from) if batch.end < target else None
                 if batch.headers[batch.start].parent_hash != cp[1]:
                     _drain(pending)
                     self.progress.finish()

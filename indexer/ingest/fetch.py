@@ -46,11 +46,21 @@ class Fetcher:
         blocks = self.client.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
         return dict(zip(numbers, blocks))
 
-    def fetch(self, start: int, stop: int) -> Batch:
-        """Blocks `start` to at most `stop`, as far as the adaptive range allows."""
+    def fetch(self, start: int, stop: int, check_from: int = 0) -> Batch:
+        """Blocks `start` to at most `stop`, as far as the adaptive range allows.
+
+        Blocks from `check_from` on (those a reorg could still replace) have every
+        log checked against its block's header; deeper ones only need the
+        range's ends, plus headers for logs that come without a timestamp.
+        """
         for _ in range(5):
             end, logs = self._logs(start, stop - start + 1)
-            numbers = sorted({start, end} | {int(log["blockNumber"], 16) for log in logs})
+            wanted = {start, end}
+            for log in logs:
+                number = int(log["blockNumber"], 16)
+                if number >= check_from or not log.get("blockTimestamp"):
+                    wanted.add(number)
+            numbers = sorted(wanted)
             blocks = self.headers(numbers)
             try:
                 batch = self._assemble(start, end, logs, blocks)
@@ -72,6 +82,7 @@ class Fetcher:
             headers[number] = Header(number, block["hash"], block["parentHash"])
             times[hex(number)] = int(block["timestamp"], 16)
         for log in logs:
-            if log["blockHash"] != headers[int(log["blockNumber"], 16)].hash:
+            header = headers.get(int(log["blockNumber"], 16))
+            if header is not None and log["blockHash"] != header.hash:
                 raise Inconsistent()
         return Batch(start, end, logs, headers, times)

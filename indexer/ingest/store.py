@@ -62,12 +62,28 @@ def window(conn: Connection, stream: Stream) -> list[tuple[int, str]]:
     return [(n, h) for n, h in conn.execute(stmt)]
 
 
-def commit_range(engine: Engine, stream: Stream, rows: dict[str, list[dict]], headers: list[Header], end: Header,
+def bulk_insert(conn: Connection, table: str, rows: list[tuple]) -> None:
+    """Rows already in column order and in the backend's own types: COPY on PostgreSQL, executemany on SQLite.
+
+    Both run on the connection's open transaction, so they commit or vanish with it.
+    """
+    columns = ", ".join(c.name for c in EVENT_TABLES[table].columns)
+    dbapi = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        with dbapi.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join("?" * len(EVENT_TABLES[table].columns))
+        dbapi.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+
+def commit_range(engine: Engine, stream: Stream, rows: dict[str, list[tuple]], headers: list[Header], end: Header,
                  head: int, window_size: int) -> None:
     """The range's rows, its headers and the new checkpoint, all or nothing."""
     with engine.begin() as conn:
         for table, values in rows.items():
-            conn.execute(EVENT_TABLES[table].insert(), values)
+            bulk_insert(conn, table, values)
         keep = [h for h in headers if h.number > end.number - window_size]
         _upsert(conn, block_header, [{"chain_id": stream.chain_id, "distributor": stream.distributor, "number": h.number,
                                       "hash": h.hash, "parent_hash": h.parent_hash} for h in keep], ["chain_id", "distributor", "number"])
