@@ -11,6 +11,11 @@ from indexer.chain.node import redact
 from indexer.errors import FlywheelError
 
 
+# Nodes cap the calls and the bytes of one batch request (anvil refuses large ones outright).
+BATCH_LIMIT = 200
+BATCH_BYTES = 512 * 1024
+
+
 class RpcError(FlywheelError):
     """The node answered with a JSON-RPC error."""
 
@@ -44,7 +49,20 @@ class Rpc:
         return answer["result"]
 
     def batch(self, calls: list[tuple[str, list]]) -> list[Any]:
-        """Run many calls in one request; results come back in call order."""
+        """Run many calls in as few requests as nodes accept; results come back in call order."""
+        results: list[Any] = []
+        chunk: list[tuple[str, list]] = []
+        size = 0
+        for call in calls:
+            weight = len(orjson.dumps(call[1]))
+            if chunk and (len(chunk) >= BATCH_LIMIT or size + weight > BATCH_BYTES):
+                results += self._batch(chunk)
+                chunk, size = [], 0
+            chunk.append(call)
+            size += weight
+        return results + self._batch(chunk)
+
+    def _batch(self, calls: list[tuple[str, list]]) -> list[Any]:
         if not calls:
             return []
         payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(calls)]

@@ -118,7 +118,8 @@ class BlockSubmitter:
     timestamp, so a run is reproducible to the block.
     """
 
-    def __init__(self, rpc: Rpc, chain_id: int, max_fee: int = 100 * 10**9, tip: int = 10**9) -> None:
+    # Full blocks raise the base fee 12.5% each; a high cap keeps a long run of them from stranding transactions.
+    def __init__(self, rpc: Rpc, chain_id: int, max_fee: int = 10**13, tip: int = 10**9) -> None:
         self.rpc = rpc
         self.chain_id = chain_id
         self.max_fee = max_fee
@@ -136,14 +137,26 @@ class BlockSubmitter:
         pending, self._pending = self._pending, []
         if not pending:
             return []
-        self.rpc.batch([("eth_sendRawTransaction", [raw]) for raw, _, _ in pending])
         hashes = [h for _, h, _ in pending]
+        receipts: list[dict | None] = [None] * len(pending)
         t = timestamp
-        for _ in range(len(pending) + 1):
+        # A node may drop an accepted transaction from its pool; sending the same signed bytes again is harmless.
+        for _ in range(3):
+            missing = [i for i, r in enumerate(receipts) if r is None]
+            if not missing:
+                break
+            self.rpc.batch([("eth_sendRawTransaction", [pending[i][0]]) for i in missing])
+            t = self._mine(t, len(missing))
+            for i, receipt in zip(missing, self.rpc.batch([("eth_getTransactionReceipt", [hashes[i]]) for i in missing])):
+                receipts[i] = receipt
+        return _check(receipts, [label for _, _, label in pending], hashes)
+
+    def _mine(self, t: int | None, count: int) -> int | None:
+        """Mine blocks until the pool is empty; returns the next free timestamp."""
+        for _ in range(count + 1):
             self.rpc.call("evm_mine", t) if t is not None else self.rpc.call("evm_mine")
+            t = t + 1 if t is not None else None
             status = self.rpc.call("txpool_status")
             if int(status["pending"], 16) == 0 and int(status["queued"], 16) == 0:
                 break
-            t = t + 1 if t is not None else None
-        receipts = self.rpc.batch([("eth_getTransactionReceipt", [h]) for h in hashes])
-        return _check(receipts, [label for _, _, label in pending], hashes)
+        return t
