@@ -41,7 +41,8 @@ def epoch_facts(conn: Connection, d: q.DeploymentInfo) -> list[EpochFacts]:
     if not finalized:
         raise FlywheelError("no finalized epochs in the database yet: index a deployment that has closed an epoch")
     payments = q.payments_by_epoch(conn, t, d)
-    suspect = q.payments_by_epoch(conn, t, d, q.suspect_filter(t, d))
+    suspects = q.suspect_table(conn, q.suspect_links(conn, t, d))
+    suspect = q.payments_by_epoch(conn, t, d, q.suspect_filter(suspects))
     changes = q.node_changes(conn, t, d)
     supply = q.supply_by_epoch(conn, t, d)
     facts = []
@@ -101,20 +102,19 @@ def demand(conn: Connection, d: q.DeploymentInfo, interval: str, top: int = 20) 
 def suspect_accounts(conn: Connection, d: q.DeploymentInfo, top: int) -> list[dict]:
     """Suspect payers by suspect USD paid, each with the links that made it suspect."""
     t = q.reflect(conn)
-    links = q.suspects(t, d)
+    links = q.suspect_links(conn, t, d)
     evidence: dict[str, list[str]] = {}
-    for account, reason, since, linked in conn.execute(select(links)):
+    for account, reason, since, linked in links:
         note = reason if linked == account else f"{reason} {linked} (block {since})"
         evidence.setdefault(account, []).append(note)
+    suspects = q.suspect_table(conn, links)
     p = t.payment_received
-    first = select(links.c.account, func.min(links.c.since).label("since")).group_by(links.c.account).subquery("first_link")
-    customer = func.lower(p.c.customer)
 
     def build(wide: bool):
-        stmt = (select(customer, q.exact_sum(p.c.amount, t.dialect, wide), func.count(), q.width(p.c.amount, t.dialect))
-                .join_from(p, first, customer == first.c.account)
-                .where(p.c.block_number >= first.c.since, q._is(p.c.contract, d.contracts["payment_gateway"]))
-                .group_by(customer))
+        stmt = (select(p.c.customer, q.exact_sum(p.c.amount, t.dialect, wide), func.count(), q.width(p.c.amount, t.dialect))
+                .join_from(p, suspects, p.c.customer == suspects.c.account)
+                .where(p.c.block_number >= suspects.c.since, q._is(p.c.contract, d.contracts["payment_gateway"]))
+                .group_by(p.c.customer))
         return stmt, 3
 
     paid = sorted(((q.to_int(r[1]), r[0], int(r[2])) for r in q.run_exact(conn, build, t.dialect)), reverse=True)

@@ -17,7 +17,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from sqlalchemy import (
-    BigInteger, Integer, MetaData, Numeric, String, Table, and_, case, cast, event, exists, func, literal, or_, select, union_all,
+    BigInteger, Column, Integer, MetaData, Numeric, String, Table, and_, case, cast, event, exists, func, literal, or_, select, union_all,
 )
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql import ColumnElement
@@ -176,46 +176,57 @@ def payments_by_epoch(conn: Connection, t: Tables, d: DeploymentInfo, customers=
 
 
 def rewarded_accounts(t: Tables, d: DeploymentInfo):
-    """Accounts paid rewards or running nodes, with the reason."""
+    """Accounts paid rewards or running nodes, with the reason (addresses are stored lower-case)."""
     rc, nr = t.reward_claimed, t.node_registered
-    claimed = select(func.lower(rc.c.account).label("account"), literal("claimed rewards").label("reason"), func.min(rc.c.block_number).label("since")) \
-        .where(_is(rc.c.contract, d.contracts["reward_distributor"]), rc.c.chain_id == d.chain_id).group_by(func.lower(rc.c.account))
-    registered = select(func.lower(nr.c.owner).label("account"), literal("registered a node").label("reason"), func.min(nr.c.block_number).label("since")) \
-        .where(_is(nr.c.contract, d.contracts["node_registry"]), nr.c.chain_id == d.chain_id).group_by(func.lower(nr.c.owner))
+    claimed = select(rc.c.account.label("account"), literal("claimed rewards").label("reason"), func.min(rc.c.block_number).label("since")) \
+        .where(_is(rc.c.contract, d.contracts["reward_distributor"]), rc.c.chain_id == d.chain_id).group_by(rc.c.account)
+    registered = select(nr.c.owner.label("account"), literal("registered a node").label("reason"), func.min(nr.c.block_number).label("since")) \
+        .where(_is(nr.c.contract, d.contracts["node_registry"]), nr.c.chain_id == d.chain_id).group_by(nr.c.owner)
     return union_all(claimed, registered).subquery("rewarded")
 
 
-def suspects(t: Tables, d: DeploymentInfo):
-    """Every suspect payer: (account, reason, since block, linked account).
+def suspect_links(conn: Connection, t: Tables, d: DeploymentInfo) -> list[tuple[str, str, int, str]]:
+    """Every link that makes a payer suspect: (account, reason, since block, linked account).
 
     A payer is suspect when it is itself rewarded, or when it received network
     or payment tokens from a rewarded account; its payments count as suspect
-    from the block that link appeared in.
+    from the block that link appeared in. The links are few (one per
+    rewarded or funded account), so they come back to Python whole.
     """
     rewarded = rewarded_accounts(t, d)
     tr = t.transfer
-    tokens = [d.contracts["network_token"], d.contracts["payment_token"]]
+    token = d.contracts["network_token"]
+    rewarded_set = select(rewarded.c.account)
     funded = (
-        select(func.lower(tr.c.receiver).label("account"),
-               case((_is(tr.c.contract, tokens[0]), literal("received network tokens from a rewarded account")),
-                    else_=literal("received payment tokens from a rewarded account")).label("reason"),
-               func.min(tr.c.block_number).label("since"),
-               func.min(func.lower(tr.c.sender)).label("linked"))
-        .select_from(tr.join(rewarded, func.lower(tr.c.sender) == rewarded.c.account))
-        .where(or_(_is(tr.c.contract, tokens[0]), _is(tr.c.contract, tokens[1])), tr.c.chain_id == d.chain_id)
-        .where(func.lower(tr.c.receiver) != func.lower(tr.c.sender))
-        .group_by(func.lower(tr.c.receiver), tr.c.contract)
+        select(tr.c.receiver, tr.c.contract, func.min(tr.c.block_number), func.min(tr.c.sender))
+        .where(tr.c.sender.in_(rewarded_set), tr.c.receiver != tr.c.sender, tr.c.chain_id == d.chain_id)
+        .where(or_(_is(tr.c.contract, token), _is(tr.c.contract, d.contracts["payment_token"])))
+        .group_by(tr.c.receiver, tr.c.contract)
     )
-    own = select(rewarded.c.account, rewarded.c.reason, literal(0).label("since"), rewarded.c.account.label("linked"))
-    return union_all(own, funded).subquery("suspect_links")
+    links = [(a, reason, 0, a) for a, reason, _ in conn.execute(select(rewarded))]
+    for receiver, contract, since, sender in conn.execute(funded):
+        kind = "network" if contract.lower() == token.lower() else "payment"
+        links.append((receiver, f"received {kind} tokens from a rewarded account", int(since), sender))
+    return links
 
 
-def suspect_filter(t: Tables, d: DeploymentInfo):
-    links = suspects(t, d)
-    first = select(links.c.account, func.min(links.c.since).label("since")).group_by(links.c.account).subquery("suspect_since")
+def suspect_table(conn: Connection, links: list[tuple[str, str, int, str]]) -> Table:
+    """A temporary table of suspect payers and the block each became suspect, for joins with payments."""
+    first: dict[str, int] = {}
+    for account, _, since, _ in links:
+        first[account] = min(since, first.get(account, since))
+    table = Table("flywheel_suspect", MetaData(), Column("account", String(42), primary_key=True),
+                  Column("since", BigInteger, nullable=False), prefixes=["TEMPORARY"])
+    table.drop(conn, checkfirst=True)
+    table.create(conn)
+    if first:
+        conn.execute(table.insert(), [{"account": a, "since": s} for a, s in first.items()])
+    return table
 
+
+def suspect_filter(suspects: Table):
     def apply(stmt, p: Table):
-        return stmt.join_from(p, first, func.lower(p.c.customer) == first.c.account).where(p.c.block_number >= first.c.since)
+        return stmt.join_from(p, suspects, p.c.customer == suspects.c.account).where(p.c.block_number >= suspects.c.since)
 
     return apply
 
