@@ -56,7 +56,7 @@ def simulate(
 
 
 def run_simulation(rpc_url: str | None, deployment: Path, epochs: int, seed: int, scenario: scenarios.Scenario,
-                   store_dir: Path | None) -> list[EpochRecord]:
+                   store_dir: Path | None) -> Simulation:
     url = rpc_url or anvil.default_rpc_url()
     d = open_deployment(url, deployment)
     if d.manifest.chain_id != accounts.LOCAL_CHAIN_ID:
@@ -75,4 +75,4 @@ def run_simulation(rpc_url: str | None, deployment: Path, epochs: int, seed: int
     elapsed = time.monotonic() - started
     console.print(story(records, d.manifest.payment_decimals))
     console.print(f"simulated {epochs} epochs in {elapsed:.1f} s")
-    return records
+    return sim

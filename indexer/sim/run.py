@@ -91,6 +91,7 @@ class Simulation:
         self.customers: list[Wallet] = []
         self.wash_outsiders: list[Wallet] = []
         self.price = scenario.initial_price_units()
+        self.records: list[EpochRecord] = []
         self.clock = int(rpc.call("eth_getBlockByNumber", "latest", False)["timestamp"], 16)
         emission = d.reward_distributor.functions.next_emission().call()
         # The epoch-0 subsidy in USD anchors the demand curve (a model quantity, not an amount on chain).
@@ -232,8 +233,15 @@ class Simulation:
             subsidy=plan.subsidy, revenue=plan.revenue,
         )
 
+    def wash_actors(self) -> list[str]:
+        """The self-dealing payers: contributors who pay, and outsiders they fund."""
+        return [c.wallet.address for c in self.contributors[: self.s.wash_self_dealers]] + [w.address for w in self.wash_outsiders]
+
+    def honest_customers(self) -> list[str]:
+        return [w.address for w in self.customers]
+
     def run(self, epochs: int, on_epoch: Callable[[EpochRecord], None] = lambda r: None) -> list[EpochRecord]:
-        records = []
+        records = self.records
         self.rpc.call("evm_setAutomine", False)
         try:
             for e in range(self.start_epoch, self.start_epoch + epochs):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import boa
 import pytest
+from eth.exceptions import Revert
+from eth_abi import encode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -867,3 +869,22 @@ def test_reentrant_payment_is_accounted_for(hooked, people):
         g.pay(600, ZERO32)
     assert s.usd.reentered()
     assert g.epoch_revenue(0) == net(s, 400) + net(s, 600) == s.usd.balanceOf(s.distributor.address)
+
+
+def test_claim_many_batch_bound(system):
+    """A full batch pays every account; one claim more is refused by the ABI decoder."""
+    s, d = system, system.distributor
+    bound = d.claim_many.func_t.arguments[0].typ.count
+    accounts = [boa.env.generate_address(f"batch{i}") for i in range(bound + 1)]
+    tree = close(s, 0, {a: (i + 1, 0) for i, a in enumerate(accounts)}, subsidy=sum(range(1, bound + 2)))
+    batch = [(a, i + 1, 0, tree.proof_for(a)) for i, a in enumerate(accounts)]
+    selector = d.claim_many.prepare_calldata(batch[:1])[:4]
+
+    def calldata(claims):
+        return selector + encode(["(address,uint256,uint256,bytes32[])[]"], [claims])
+
+    with pytest.raises(Revert):
+        boa.env.raw_call(d.address, data=calldata(batch))
+    # The same encoding one claim shorter goes through.
+    boa.env.raw_call(d.address, data=calldata(batch[:bound]))
+    assert [s.token.balanceOf(a) for a in accounts] == list(range(1, bound + 1)) + [0]

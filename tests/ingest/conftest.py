@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from indexer.cli.sim_cmd import run_simulation
+from indexer.sim.run import Simulation
 from indexer.sim.scenario import Scenario
 from tests.conftest import Deployed
 
@@ -20,19 +21,19 @@ SMALL = Scenario(contributors=60, initial_contributors=8, adoption_midpoint=3, c
 class Busy:
     deployed: Deployed
     manifest_path: Path
+    sim: Simulation
 
     @property
     def url(self) -> str:
         return self.deployed.url
 
 
-def simulate(deployed: Deployed, path: Path, epochs: int, seed: int = 3) -> None:
-    run_simulation(deployed.url, path, epochs, seed, SMALL, None)
+def simulate(deployed: Deployed, path: Path, epochs: int, seed: int = 3) -> Simulation:
+    return run_simulation(deployed.url, path, epochs, seed, SMALL, None)
 
 
 @pytest.fixture
 def busy(deployed: Deployed, tmp_path: Path) -> Busy:
     path = tmp_path / "deployment.json"
     path.write_text(json.dumps(deployed.manifest.to_json()))
-    simulate(deployed, path, 10)
-    return Busy(deployed, path)
+    return Busy(deployed, path, simulate(deployed, path, 10))

@@ -55,7 +55,7 @@ def test_same_seed_on_a_fresh_chain_gives_the_same_events(tmp_path: Path) -> Non
 def test_default_scenario_tells_the_flywheel_story(deployed, tmp_path: Path) -> None:
     path = tmp_path / "m.json"
     path.write_text(json.dumps(deployed.manifest.to_json()))
-    records = run_simulation(deployed.url, path, 52, 1, Scenario(), None)
+    records = run_simulation(deployed.url, path, 52, 1, Scenario(), None).records
     decimals = deployed.manifest.payment_decimals
 
     def share(r) -> Decimal:
