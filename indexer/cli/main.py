@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from indexer.cli import chain_cmd, deploy_cmd, demo_cmd, index_cmd, report_cmd, settle_cmd, sim_cmd
+from indexer.cli import chain_cmd, deploy_cmd, demo_cmd, index_cmd, report_cmd, serve_cmd, settle_cmd, sim_cmd
 from indexer.cli import gas_cmd
 from indexer.cli.output import fail
 from indexer.errors import FlywheelError
@@ -25,6 +25,7 @@ app.command("simulate")(sim_cmd.simulate)
 app.add_typer(index_cmd.app, name="index")
 app.add_typer(index_cmd.db_app, name="db")
 app.add_typer(report_cmd.app, name="report")
+app.command("serve")(serve_cmd.serve)
 app.command("demo")(demo_cmd.demo)
 app.command("gas")(gas_cmd.gas)
 

@@ -1,0 +1,1 @@
+"""The HTTP API and dashboard: the reports' JSON over HTTP, and an HTML page of them."""
