@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 from eth_utils import is_address, to_checksum_address
 
+from indexer import tomlfile
 from indexer.errors import FlywheelError
 
 TOKEN = 10**18
@@ -106,10 +106,4 @@ def parse(data: dict) -> Params:
 def load(path: Path | None) -> Params:
     if path is None:
         return Params()
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise FlywheelError(f"params file not found: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise FlywheelError(f"params file {path} is not valid TOML: {exc}") from None
-    return parse(data)
+    return parse(tomlfile.read(path, "params"))

@@ -6,10 +6,10 @@ Flags win over the environment, which wins over the file, which wins over the de
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from indexer import tomlfile
 from indexer.errors import FlywheelError
 
 
@@ -56,12 +56,7 @@ def _coerce(key: str, value: object) -> object:
 def load(config_file: Path | None, env: dict[str, str], flags: dict[str, object]) -> IndexerConfig:
     values: dict[str, object] = {}
     if config_file is not None:
-        try:
-            data = tomllib.loads(config_file.read_text())
-        except FileNotFoundError:
-            raise FlywheelError(f"config file not found: {config_file}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise FlywheelError(f"config file {config_file} is not valid TOML: {exc}") from None
+        data = tomlfile.read(config_file, "config")
         for key, value in data.items():
             if key not in _KINDS:
                 raise FlywheelError(f"config: unknown key {key!r} (known: {', '.join(sorted(_KINDS))})")

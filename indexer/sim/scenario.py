@@ -9,11 +9,11 @@ subsidy somewhere in the middle whatever the emission parameters are.
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from indexer import tomlfile
 from indexer.errors import FlywheelError
 
 
@@ -95,9 +95,4 @@ def parse(data: dict) -> Scenario:
 def load(path: Path | None) -> Scenario:
     if path is None:
         return Scenario()
-    try:
-        return parse(tomllib.loads(path.read_text()))
-    except FileNotFoundError:
-        raise FlywheelError(f"scenario file not found: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise FlywheelError(f"scenario file {path} is not valid TOML: {exc}") from None
+    return parse(tomlfile.read(path, "scenario"))
