@@ -160,3 +160,43 @@ def test_settings_are_validated() -> None:
         loaded = config.load(path, {"FLYWHEEL_RPC_URL": "http://env"}, {"confirmations": 5})
         assert (loaded.rpc_url, loaded.database_url, loaded.confirmations) == ("http://env", "sqlite:///file.db", 5)
         assert IndexerConfig().confirmations_for(31337) == 0 and IndexerConfig().confirmations_for(1) == 12
+
+
+def test_daemon_serves_metrics_and_stops_cleanly_on_sigterm(busy: Busy, tmp_path) -> None:
+    import signal
+    import subprocess
+
+    import requests
+
+    from tests.conftest import free_port
+    from tests.test_cli_deploy import FLYWHEEL
+
+    port = free_port()
+    database_url = f"sqlite:///{tmp_path / 'm.db'}"
+    proc = subprocess.Popen([FLYWHEEL, "index", "run", "--rpc-url", busy.url, "--deployment", str(busy.manifest_path),
+                             "--database-url", database_url, "--metrics-port", str(port), "--poll-interval", "0.1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        ready = None
+        while time.monotonic() < deadline:
+            try:
+                ready = requests.get(f"http://127.0.0.1:{port}/ready", timeout=1)
+                if ready.status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        assert ready is not None and ready.status_code == 200
+        assert requests.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
+        metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=1).text
+        head = busy.deployed.w3.eth.block_number
+        assert f"flywheel_indexed_block {float(head)}" in metrics
+        assert 'flywheel_events_total{table="payment_received"}' in metrics
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+        assert proc.returncode == 0, err
+        assert f"to block {head}" in out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
