@@ -370,7 +370,7 @@ def test_previous_root_stays_claimable_while_the_next_is_pending(delayed, people
 
 def test_revoke(delayed, people):
     s, d, alice = delayed, delayed.distributor, people["alice"]
-    system_pay = net(s, 500 * USD)
+    first_net = net(s, 500 * USD)
     s.pay(people["carol"], 500 * USD)
     t0 = close(s, 0, {alice: (100, 20 * USD)}, subsidy=100, revenue=20 * USD)
     take_effect(s)
@@ -409,7 +409,7 @@ def test_revoke(delayed, people):
     take_effect(s)
     s.claim(t1, alice)
     assert s.token.balanceOf(alice) == 100 + before["next_emission"]
-    assert s.usd.balanceOf(alice) == system_pay + net(s, 300 * USD)
+    assert s.usd.balanceOf(alice) == first_net + net(s, 300 * USD)
 
 
 def test_revoke_after_the_delay_refused(delayed):

@@ -230,7 +230,7 @@ def test_permit(system, people):
     deadline = now() + 100
     domain, v, r, s = _permit_signature(t, key, spender, 55, 0, deadline)
     assert t.DOMAIN_SEPARATOR() == domain
-    fields_, name, version, chain_id, verifying, _salt, _ext = t.eip712Domain()
+    _fields, name, version, chain_id, verifying, _salt, _ext = t.eip712Domain()
     assert (name, version, chain_id, verifying) == (t.name(), "1", boa.env.evm.patch.chain_id, t.address)
     assert t.nonces(owner) == 0
     with as_sender(people["carol"]):
