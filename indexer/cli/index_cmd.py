@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -12,16 +16,18 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from indexer.chain import anvil, manifest as manifests
-from indexer.chain.node import probe_chain_id
-from indexer.cli.output import console, info
+from indexer.chain.node import probe_chain_id, redact
+from indexer.cli.output import console, err_console, is_terminal
 from indexer.db import engine as engines, migrate
-from indexer.db.schema import EVENT_TABLES, checkpoint
+from indexer.db.schema import EVENT_TABLES, checkpoint, deployment
 from indexer.errors import FlywheelError
 from indexer.ingest import config as configs
 from indexer.ingest.client import NodeClient
 from indexer.ingest.daemon import Indexer
 from indexer.ingest.lock import WriterLock
 from indexer.ingest.metrics import Metrics, serve
+from indexer.ingest.progress import BackfillProgress
+from indexer.ingest.store import Stream
 
 app = typer.Typer(help="Index a deployment's events into SQL.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
@@ -32,6 +38,13 @@ def _check_contracts(client: NodeClient, m: manifests.Manifest) -> None:
     for (name, address), code in zip(m.contracts.items(), codes):
         if code in (None, "0x", ""):
             raise FlywheelError(f"no contract code at {name} address {address} on this chain")
+
+
+def _logger(tty: bool) -> Callable[[str], None]:
+    """Log lines on stderr: as they are on a terminal, with a UTC timestamp for log collectors otherwise."""
+    if tty:
+        return lambda message: err_console.print(message, markup=False, highlight=False)
+    return lambda message: print(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {message}", file=sys.stderr, flush=True)
 
 
 @app.command("run")
@@ -46,12 +59,14 @@ def run(
     batch_blocks: int = typer.Option(None, "--batch-blocks", help="First eth_getLogs range in blocks (it adapts)."),
     max_batch_blocks: int = typer.Option(None, "--max-batch-blocks", help="Largest eth_getLogs range in blocks."),
     reorg_window: int = typer.Option(None, "--reorg-window", help="Recent headers kept to find a fork point."),
-    metrics_port: int = typer.Option(None, "--metrics-port", help="Serve Prometheus metrics, /health and /ready on 127.0.0.1:PORT."),
+    metrics_port: int = typer.Option(None, "--metrics-port", help="Serve Prometheus /metrics, /health and /ready on this port."),
+    metrics_host: str = typer.Option(None, "--metrics-host", help="Address the metrics server listens on (default 127.0.0.1)."),
 ) -> None:
     """Backfill a deployment's events, then follow the head (or stop there with --once)."""
     flags = {"rpc_url": rpc_url, "database_url": database_url, "deployment": str(deployment) if deployment else None,
              "confirmations": confirmations, "poll_interval": poll_interval, "batch_blocks": batch_blocks,
-             "max_batch_blocks": max_batch_blocks, "reorg_window": reorg_window, "metrics_port": metrics_port}
+             "max_batch_blocks": max_batch_blocks, "reorg_window": reorg_window, "metrics_port": metrics_port,
+             "metrics_host": metrics_host}
     cfg = configs.load(config_file, dict(os.environ), flags)
     if cfg.deployment is None:
         raise FlywheelError("no deployment given: pass --deployment MANIFEST (or set deployment in --config)")
@@ -59,32 +74,41 @@ def run(
     url = cfg.rpc_url or anvil.default_rpc_url()
     chain_id = probe_chain_id(url)
     if chain_id != m.chain_id:
-        raise FlywheelError(f"chain id mismatch: the node is chain {chain_id}, the deployment is on chain {m.chain_id}")
+        raise FlywheelError(f"chain id mismatch: the node at {redact(url)} is chain {chain_id}, the deployment is on chain {m.chain_id}")
+    stop = threading.Event()
     metrics = Metrics()
-    client = NodeClient(url, timeout=cfg.rpc_timeout, retries=cfg.rpc_retries, on_error=lambda kind: metrics.rpc_errors.labels(kind).inc())
+    client = NodeClient(url, timeout=cfg.rpc_timeout, retries=cfg.rpc_retries, stop=stop,
+                        on_error=lambda kind: metrics.rpc_errors.labels(kind).inc())
     _check_contracts(client, m)
     engine = engines.make_engine(cfg.database_url)
     engines.check(engine)
-    stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
+        # Only a flag: the loop stops after the transaction it is in commits.
         signal.signal(sig, lambda *_: stop.set())
-    server = serve(metrics, cfg.metrics_port) if cfg.metrics_port else None
+    tty = is_terminal()
+    log = _logger(tty)
+    server = None
     try:
-        with WriterLock(engine, _stream(m)):
+        with WriterLock(engine, Stream.of(m)) as lock:
+            server = serve(metrics, cfg.metrics_port, cfg.metrics_host) if cfg.metrics_port else None
             migrate.upgrade(engine)
-            indexer = Indexer(cfg, m, engine, client, log=info, metrics=metrics, stop=stop)
+            indexer = Indexer(cfg, m, engine, client, log=log, metrics=metrics, stop=stop,
+                              progress=BackfillProgress(log, tty), fence=lock.fence)
             number, _ = indexer.run(once=once)
-        console.print(f"indexed {m.contracts['reward_distributor']} on chain {m.chain_id} to block {number}")
+        stopped = " (stopped on request)" if stop.is_set() else ""
+        console.print(f"indexed {m.contracts['reward_distributor']} on chain {m.chain_id} to block {number}{stopped}")
     finally:
         if server is not None:
             server.shutdown()
         engine.dispose()
 
 
-def _stream(m: manifests.Manifest):
-    from indexer.ingest.store import Stream
-
-    return Stream.of(m)
+def _deployments(conn) -> dict[tuple[int, str], tuple[str, ...]]:
+    """(chain id, distributor) -> the addresses whose rows belong to that deployment."""
+    out = {}
+    for row in conn.execute(select(deployment)):
+        out[(row.chain_id, row.distributor)] = Stream.of(manifests.from_json(json.loads(row.manifest))).contracts
+    return out
 
 
 @app.command("status")
@@ -94,25 +118,35 @@ def status(database_url: str = typer.Option(None, "--database-url", envvar="FLYW
     engine = engines.make_engine(database_url or configs.IndexerConfig().database_url, must_exist=True)
     engines.check(engine)
     live_head = int(NodeClient(rpc_url, retries=1).call("eth_blockNumber"), 16) if rpc_url else None
-    with engine.connect() as conn:
-        try:
+    try:
+        with engine.connect() as conn:
+            if migrate.current(conn) is None:
+                raise FlywheelError("the database has no indexer state: run `flywheel index run` first")
             streams = conn.execute(select(checkpoint)).all()
-        except Exception:
-            raise FlywheelError("the database has no indexer state: run `flywheel index run` first") from None
-        table = Table(title="indexer status")
-        for column in ("chain", "deployment", "head", "indexed block", "lag"):
-            table.add_column(column, justify="right" if column != "deployment" else "left")
-        for row in streams:
-            head = live_head if live_head is not None else row.head_block
-            table.add_row(str(row.chain_id), row.distributor, str(head), str(row.block_number), str(max(0, head - row.block_number)))
-        counts = Table(title="rows per table")
-        counts.add_column("table")
-        counts.add_column("rows", justify="right")
-        for name, t in EVENT_TABLES.items():
-            counts.add_row(name, str(conn.execute(select(func.count()).select_from(t)).scalar()))
+            owners = _deployments(conn)
+            counts = {key: _counts(conn, key[0], contracts) for key, contracts in owners.items()}
+    finally:
+        engine.dispose()
+    head_label = "head" if live_head is not None else "head (at last commit)"
+    table = Table(title="indexer status")
+    for column in ("chain", "deployment", head_label, "indexed block", "lag"):
+        table.add_column(column, justify="left" if column == "deployment" else "right")
+    for row in streams:
+        head = live_head if live_head is not None else row.head_block
+        table.add_row(str(row.chain_id), row.distributor, str(head), str(row.block_number), str(max(0, head - row.block_number)))
     console.print(table)
-    console.print(counts)
-    engine.dispose()
+    rows = Table(title="rows per table")
+    rows.add_column("table")
+    for chain_id, distributor in counts:
+        rows.add_column(f"{distributor[:10]}… ({chain_id})" if len(counts) > 1 else "rows", justify="right")
+    for name in EVENT_TABLES:
+        rows.add_row(name, *(str(c[name]) for c in counts.values()))
+    console.print(rows)
+
+
+def _counts(conn, chain_id: int, contracts: tuple[str, ...]) -> dict[str, int]:
+    return {name: conn.execute(select(func.count()).select_from(t).where(t.c.chain_id == chain_id, t.c.contract.in_(contracts))).scalar()
+            for name, t in EVENT_TABLES.items()}
 
 
 @db_app.command("upgrade")

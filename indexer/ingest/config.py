@@ -24,6 +24,7 @@ class IndexerConfig:
     max_batch_blocks: int = 20_000
     reorg_window: int = 128  # recent headers kept to find a fork point
     metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"  # 0.0.0.0 to let a Prometheus on another host scrape it
     rpc_timeout: float = 15.0
     rpc_retries: int = 8
 
@@ -73,4 +74,6 @@ def load(config_file: Path | None, env: dict[str, str], flags: dict[str, object]
         raise FlywheelError("config: need 1 <= batch_blocks <= max_batch_blocks")
     if config.reorg_window < 1:
         raise FlywheelError("config: reorg_window must be at least 1")
+    if config.metrics_port is not None and not 1 <= config.metrics_port <= 65535:
+        raise FlywheelError("config: metrics_port must be between 1 and 65535")
     return config

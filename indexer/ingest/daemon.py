@@ -1,12 +1,18 @@
 """The indexer loop: backfill to the head, then follow it, rolling back reorgs.
 
-Each range is fetched while the previous one is decoded and written; a range's
-rows, headers and checkpoint commit in one transaction, so a crash at any
-moment resumes from the last commit with no gap and no duplicate. A reorg is
-noticed when the block at the checkpoint's height changes hash (checked on
-every poll) or when a range's first block does not descend from the
-checkpoint; the stored header window finds the fork point, and everything
-above it is rolled back in one transaction before indexing resumes.
+Each range is fetched and decoded in a worker thread while the previous one
+is written; a range's rows, headers and checkpoint commit in one
+transaction, so a crash at any moment resumes from the last commit with no
+gap and no duplicate.
+
+A reorg is noticed when the block at the checkpoint's height no longer has
+the checkpoint's hash (asked on every poll) or when a new range's first block
+does not descend from the checkpoint. Block hashes chain, so the checkpoint's
+hash standing vouches for every block below it: this one question re-checks
+the whole remembered window. On a fork, the stored window finds the newest
+block the node still agrees with, and everything above it is rolled back in
+one transaction before indexing resumes; a fork below the window stops the
+daemon with an error rather than leave rows of a dead branch.
 """
 
 from __future__ import annotations
@@ -16,16 +22,21 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from indexer.chain.manifest import Manifest
 from indexer.errors import FlywheelError
 from indexer.ingest import decode as decoding
 from indexer.ingest import store
-from indexer.ingest.client import NodeClient, NodeError
+from indexer.ingest.client import NodeClient, NodeError, RpcAnswerError, Stopped
 from indexer.ingest.config import IndexerConfig
 from indexer.ingest.fetch import Batch, Fetcher
 from indexer.ingest.metrics import Metrics
 from indexer.ingest.progress import BackfillProgress
+
+Checkpoint = tuple[int, str]  # block number and hash
+FOLLOW_GAP = 64  # a catch-up longer than this many blocks shows progress like a backfill
+MAX_RETRY_WAIT = 60.0
 
 
 class ReorgTooDeep(FlywheelError):
@@ -35,34 +46,39 @@ class ReorgTooDeep(FlywheelError):
 class Indexer:
     def __init__(self, config: IndexerConfig, manifest: Manifest, engine: Engine, client: NodeClient,
                  log: Callable[[str], None], metrics: Metrics | None = None, stop: threading.Event | None = None,
-                 progress: BackfillProgress | None = None) -> None:
+                 progress: BackfillProgress | None = None, fence: store.Fence | None = None) -> None:
         self.config = config
         self.manifest = manifest
         self.engine = engine
         self.client = client
         self.log = log
         self.metrics = metrics or Metrics()
-        self.stop = stop or threading.Event()
+        self.stop = stop or client.stop
         self.progress = progress or BackfillProgress(log)
+        self.fence = fence or (lambda conn: None)
         self.stream = store.Stream.of(manifest)
         self.decoders = decoding.decoders(manifest, engine.dialect.name)
         self.confirmations = config.confirmations_for(manifest.chain_id)
-        self.fetcher = Fetcher(client, decoding.addresses(manifest), config.batch_blocks, config.max_batch_blocks,
-                               on_resize=self.metrics.range_size.set)
+        self.fetcher = Fetcher(client, decoding.addresses(manifest), decoding.topics_filter(), self._decode,
+                               config.batch_blocks, config.max_batch_blocks, on_resize=self.metrics.range_size.set)
         self.metrics.range_size.set(config.batch_blocks)
+        self._waiting = False  # already said that the node is behind
+
+    def _decode(self, logs: list[dict], times: dict[str, int]) -> dict[str, list[tuple]]:
+        return decoding.decode(logs, self.decoders, self.stream.chain_id, times)
 
     # --- state -------------------------------------------------------------------
 
-    def checkpoint(self) -> tuple[int, str]:
+    def checkpoint(self) -> Checkpoint:
         with self.engine.connect() as conn:
             found = store.load_checkpoint(conn, self.stream)
         if found is not None:
             return found
         start = self.manifest.deploy_block - 1
-        block = self.client.call("eth_getBlockByNumber", hex(start), False)
-        if block is None:
+        block_hash = self._hash_at(start)
+        if block_hash is None:
             raise FlywheelError(f"the node has no block {start}: is it synced past the deployment?")
-        return start, block["hash"]
+        return start, block_hash
 
     def _hash_at(self, number: int) -> str | None:
         block = self.client.call("eth_getBlockByNumber", hex(number), False)
@@ -70,73 +86,88 @@ class Indexer:
 
     # --- reorgs --------------------------------------------------------------------
 
-    def _fork_point(self) -> tuple[int, str]:
+    def _fork_point(self) -> Checkpoint:
         with self.engine.connect() as conn:
             remembered = store.window(conn, self.stream)
-        if remembered:
-            current = self.fetcher.headers([n for n, _ in remembered])
-            for number, block_hash in remembered:
-                block = current[number]
-                if block is not None and block["hash"] == block_hash:
-                    return number, block_hash
+        current = self.fetcher.headers([n for n, _ in remembered]) if remembered else {}
+        for number, block_hash in remembered:
+            block = current[number]
+            if block is not None and block["hash"] == block_hash:
+                return number, block_hash
         raise ReorgTooDeep(
             f"reorg deeper than the {self.config.reorg_window}-block window on chain {self.stream.chain_id}: "
-            "stopped without writing; re-index from scratch or raise reorg_window"
+            "stopped without writing; re-index into a fresh database or raise reorg_window"
         )
 
-    def _roll_back(self, head: int) -> tuple[int, str]:
+    def _roll_back(self, head: int) -> Checkpoint:
         ancestor = self._fork_point()
-        removed = store.rollback(self.engine, self.stream, ancestor, head)
+        removed = store.rollback(self.engine, self.stream, ancestor, head, self.fence)
         self.metrics.reorgs.inc()
+        self.metrics.indexed_block.set(ancestor[0])
         self.log(f"reorg: rolled back to block {ancestor[0]}, removed {removed} rows; re-indexing")
         return ancestor
 
-    # --- one range ---------------------------------------------------------------------
+    # --- ranges ------------------------------------------------------------------------
 
     def _write(self, batch: Batch, head: int) -> int:
-        rows = decoding.decode(batch.logs, self.decoders, self.stream.chain_id, batch.times)
-        store.commit_range(self.engine, self.stream, rows, list(batch.headers.values()), batch.headers[batch.end], head,
-                           self.config.reorg_window)
+        store.commit_range(self.engine, self.stream, batch.rows, list(batch.headers.values()), batch.headers[batch.end], head,
+                           self.config.reorg_window, self.fence)
         count = 0
-        for table, values in rows.items():
+        for table, values in batch.rows.items():
             self.metrics.events.labels(table).inc(len(values))
             count += len(values)
         self.metrics.indexed_block.set(batch.end)
         return count
 
-    def _catch_up(self, cp: tuple[int, str], target: int, head: int) -> tuple[int, str]:
+    def _catch_up(self, cp: Checkpoint, target: int, head: int) -> Checkpoint:
         """Index (cp, target]; returns the new checkpoint. Fetching the next range overlaps writing this one."""
-        self.progress.start(target - cp[0])
-        check_from = head - self.config.reorg_window
+        tracked = target - cp[0] > FOLLOW_GAP or not self.metrics.ready.is_set()
+        if tracked:
+            self.progress.start(target - cp[0])
+        settled_below = head - self.config.reorg_window + 1
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch") as pool:
-            pending: Future | None = pool.submit(self.fetcher.fetch, cp[0] + 1, target, check_from)
-            while pending is not None:
-                batch: Batch = pending.result()
-                pending = pool.submit(self.fetcher.fetch, batch.end + 1, target, check_from) if batch.end < target else None
-                if batch.headers[batch.start].parent_hash != cp[1]:
-                    _drain(pending)
+            pending: Future | None = pool.submit(self.fetcher.fetch, cp[0] + 1, target, settled_below)
+            try:
+                while pending is not None:
+                    batch: Batch = pending.result()
+                    pending = pool.submit(self.fetcher.fetch, batch.end + 1, target, settled_below) if batch.end < target else None
+                    if batch.headers[batch.start].parent_hash != cp[1]:
+                        return self._roll_back(head)
+                    events = self._write(batch, head)
+                    cp = (batch.end, batch.headers[batch.end].hash)
+                    self.metrics.lag.set(max(0, target - batch.end))
+                    if tracked:
+                        self.progress.advance(batch.end - batch.start + 1, events)
+                    elif events:
+                        self.log(f"block {batch.end}: {events} events")
+                    if self.stop.is_set():
+                        break
+            except Stopped:
+                pass
+            finally:
+                _drain(pending)
+                if tracked:
                     self.progress.finish()
-                    return self._roll_back(head)
-                events = self._write(batch, head)
-                self.progress.advance(batch.end - batch.start + 1, events)
-                self.metrics.lag.set(max(0, target - batch.end))
-                cp = (batch.end, batch.headers[batch.end].hash)
-                if self.stop.is_set():
-                    _drain(pending)
-                    break
-        self.progress.finish()
         return cp
 
     # --- the loop ------------------------------------------------------------------
 
-    def step(self, cp: tuple[int, str]) -> tuple[tuple[int, str], bool]:
+    def _say_waiting(self, head: int, cp: Checkpoint) -> None:
+        if not self._waiting:
+            self.log(f"the node's head {head} has not reached our block {cp[0]} yet: waiting for it")
+        self._waiting = True
+
+    def step(self, cp: Checkpoint) -> tuple[Checkpoint, bool]:
         """One poll; returns the checkpoint and whether the indexer is at the head."""
         head = int(self.client.call("eth_blockNumber"), 16)
         self.metrics.head_block.set(head)
-        if head < cp[0]:
-            self.log(f"the node's head {head} is below the checkpoint {cp[0]}: waiting for it to catch up")
+        # A lagging or syncing node lacks our block: no fork is proven, so wait for it rather than roll back.
+        ours = self._hash_at(cp[0]) if head >= cp[0] else None
+        if ours is None:
+            self._say_waiting(head, cp)
             return cp, True
-        if self._hash_at(cp[0]) != cp[1]:
+        self._waiting = False
+        if ours != cp[1]:
             return self._roll_back(head), False
         target = head - self.confirmations
         if target <= cp[0]:
@@ -144,23 +175,47 @@ class Indexer:
             return cp, True
         return self._catch_up(cp, target, head), False
 
-    def run(self, once: bool = False) -> tuple[int, str]:
+    def run(self, once: bool = False) -> Checkpoint:
+        """Index until stopped (or, with `once`, until the head).
+
+        Following, a failing node or database is waited out with a growing
+        pause, and the checkpoint is read back from the database afterwards:
+        ranges may have committed before the failure.
+        """
         store.register(self.engine, self.stream, self.manifest)
         cp = self.checkpoint()
+        self.metrics.indexed_block.set(cp[0])
+        failures = 0
         while not self.stop.is_set():
             try:
+                if failures:
+                    cp = self.checkpoint()
                 cp, at_head = self.step(cp)
-            except NodeError as exc:
+                failures = 0
+            except Stopped:
+                break
+            except (NodeError, RpcAnswerError, OperationalError) as exc:
+                reason = _reason(exc)
                 if once:
-                    raise
-                self.log(f"{exc}; retrying in {self.config.poll_interval:g} s")
-                at_head = True
+                    raise FlywheelError(reason) from None
+                failures += 1
+                wait = min(MAX_RETRY_WAIT, self.config.poll_interval * 2**failures)
+                self.log(f"{reason}; retrying in {wait:g} s")
+                self.stop.wait(wait)
+                continue
             if at_head:
                 self.metrics.ready.set()
                 if once:
                     break
                 self.stop.wait(self.config.poll_interval)
         return cp
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, OperationalError):
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
+        return f"the database failed: {first}"
+    return str(exc)
 
 
 def _drain(pending: Future | None) -> None:

@@ -1,10 +1,12 @@
-"""Turn raw logs into rows for bulk inserts, with tables of decoders built once.
+"""Turn raw logs into rows for bulk inserts, with a table of decoders built once.
 
 Every field of every Flywheel event is a static 32-byte word (address,
-uint256, bytes32), so decoding is slicing hex strings: no ABI machinery, and
-each row is a plain tuple in the table's column order, ready for a bulk
-insert. uint256 values become `int` for PostgreSQL and decimal text for
-SQLite (see `indexer.db.types`).
+uint256, bytes32), so decoding is slicing hex strings: no ABI machinery. Each
+event gets one row function, generated from its field layout when the
+decoders are built, that returns a plain tuple in the table's column order:
+one expression per row with no loop over fields, which is what keeps decoding
+at about a microsecond per log. uint256 values become `int` for PostgreSQL
+and decimal text for SQLite (see `indexer.db.types`).
 """
 
 from __future__ import annotations
@@ -20,25 +22,14 @@ from indexer.db.schema import EVENTS, EventSpec
 Row = tuple
 BASE_COLUMNS = ("chain_id", "block_number", "block_hash", "block_time", "tx_hash", "log_index", "contract")
 
-
-def _address(word: str) -> str:
-    return "0x" + word[-40:]
-
-
-def _uint(word: str) -> int:
-    return int(word, 16)
-
-
-def _uint_text(word: str) -> str:
-    return str(int(word, 16))
-
-
-def _bytes32(word: str) -> str:
-    return "0x" + word
-
-
-def _converters(dialect: str) -> dict[str, Callable[[str], object]]:
-    return {"address": _address, "uint256": _uint if dialect == "postgresql" else _uint_text, "bytes32": _bytes32}
+# The expression that reads one field from the hex string `s`, whose 32-byte word starts at `i`
+# (topics keep their "0x", data words follow one "0x").
+_FIELD = {
+    "address": "'0x' + {s}[{i} + 24:{i} + 64].lower()",
+    "bytes32": "'0x' + {s}[{i}:{i} + 64]",
+    "uint256:postgresql": "int({s}[{i}:{i} + 64], 16)",
+    "uint256:sqlite": "str(int({s}[{i}:{i} + 64], 16))",
+}
 
 
 @dataclass(frozen=True)
@@ -46,17 +37,28 @@ class Decoder:
     table: str
     columns: tuple[str, ...]  # the row's column order
     sources: frozenset[str]  # lower-case addresses allowed to emit it
-    topic_fields: tuple[Callable[[str], object], ...]
-    data_fields: tuple[Callable[[str], object], ...]
-    order: tuple[int, ...]  # where each decoded field goes among the event's fields
+    topics: int  # topics a well-formed log of this event carries, topic0 included
+    words: int  # 32-byte words of data it carries
+    row: Callable[[dict, list, str, int, int], Row]  # (log, topics, data, chain id, block time) -> row
 
-    def row(self, log: dict, chain_id: int, block_time: int) -> Row:
-        topics = log["topics"]
-        data = log["data"][2:]
-        decoded = [convert(topics[i][2:]) for i, convert in enumerate(self.topic_fields, start=1)]
-        decoded += [convert(data[64 * i: 64 * i + 64]) for i, convert in enumerate(self.data_fields)]
-        return (chain_id, int(log["blockNumber"], 16), log["blockHash"], block_time, log["transactionHash"],
-                int(log["logIndex"], 16), log["address"].lower(), *[decoded[i] for i in self.order])
+
+def _row_function(spec: EventSpec, dialect: str) -> Callable[[dict, list, str, int, int], Row]:
+    """Compile the row builder of one event: base columns, then each field sliced from its topic or data word."""
+    kind = {"address": "address", "bytes32": "bytes32", "uint256": f"uint256:{dialect}"}
+    topic, word = 1, 0
+    fields = []
+    for f in spec.fields:
+        if f.indexed:
+            source, start, topic = f"topics[{topic}]", 2, topic + 1
+        else:
+            source, start, word = "data", 2 + 64 * word, word + 1
+        fields.append(_FIELD[kind[f.kind]].format(s=source, i=start))
+    body = ("def row(log, topics, data, chain_id, block_time):\n"
+            "    return (chain_id, int(log['blockNumber'], 16), log['blockHash'], block_time, log['transactionHash'],\n"
+            f"            int(log['logIndex'], 16), log['address'].lower(), {', '.join(fields)})\n")
+    namespace: dict = {}
+    exec(compile(body, f"<row of {spec.table}>", "exec"), namespace)  # noqa: S102 - source built above from our own schema
+    return namespace["row"]
 
 
 def topic0(spec: EventSpec) -> str:
@@ -65,19 +67,16 @@ def topic0(spec: EventSpec) -> str:
 
 def decoders(manifest: Manifest, dialect: str) -> dict[str, Decoder]:
     """topic0 -> decoder for this deployment's events, producing values the backend stores."""
-    convert = _converters(dialect)
     out = {}
     for spec in EVENTS:
-        indexed = [f for f in spec.fields if f.indexed]
-        plain = [f for f in spec.fields if not f.indexed]
-        decoded_order = indexed + plain
+        indexed = sum(f.indexed for f in spec.fields)
         out[topic0(spec)] = Decoder(
             table=spec.table,
             columns=BASE_COLUMNS + tuple(f.name for f in spec.fields),
             sources=frozenset(manifest.contracts[key].lower() for key in spec.source),
-            topic_fields=tuple(convert[f.kind] for f in indexed),
-            data_fields=tuple(convert[f.kind] for f in plain),
-            order=tuple(decoded_order.index(f) for f in spec.fields),
+            topics=indexed + 1,
+            words=len(spec.fields) - indexed,
+            row=_row_function(spec, "postgresql" if dialect == "postgresql" else "sqlite"),
         )
     return out
 
@@ -87,20 +86,27 @@ def addresses(manifest: Manifest) -> list[str]:
     return sorted({manifest.contracts[key].lower() for spec in EVENTS for key in spec.source})
 
 
-def decode(logs: list[dict], table_of: dict[str, Decoder], chain_id: int, times: dict[str, int]) -> dict[str, list[Row]]:
-    """Rows per table; logs of other events (Approval, role changes...) and removed logs are skipped.
+def topics_filter() -> list[list[str]]:
+    """The eth_getLogs topic filter that asks only for the events Flywheel stores (no Approval, no role changes)."""
+    return [sorted(topic0(spec) for spec in EVENTS)]
 
-    A log's block time is its `blockTimestamp` where the node sends one, else the header's.
+
+def decode(logs: list[dict], table_of: dict[str, Decoder], chain_id: int, times: dict[str, int]) -> dict[str, list[Row]]:
+    """Rows per table; logs of other events, from other emitters, malformed or removed are skipped.
+
+    A log's block time is its `blockTimestamp` where the node sends one, else
+    the header's (`times`, keyed by the log's hex block number).
     """
     rows: dict[str, list[Row]] = {}
     for log in logs:
         topics = log["topics"]
-        if not topics or log.get("removed"):
+        decoder = table_of.get(topics[0]) if topics else None
+        if decoder is None or log.get("removed") or len(topics) != decoder.topics:
             continue
-        decoder = table_of.get(topics[0])
-        if decoder is None or log["address"].lower() not in decoder.sources or len(topics) != len(decoder.topic_fields) + 1:
+        data = log["data"]
+        if len(data) != 2 + 64 * decoder.words or log["address"].lower() not in decoder.sources:
             continue
         stamp = log.get("blockTimestamp")
         block_time = int(stamp, 16) if stamp else times[log["blockNumber"]]
-        rows.setdefault(decoder.table, []).append(decoder.row(log, chain_id, block_time))
+        rows.setdefault(decoder.table, []).append(decoder.row(log, topics, data, chain_id, block_time))
     return rows

@@ -1,88 +1,133 @@
-"""Fetch a block range: its logs in one eth_getLogs, its headers in one batch, consistent with each other."""
+"""Fetch a block range and decode it: logs, headers and rows that agree with each other.
+
+Two ways, by depth:
+- below the reorg window (`settled_below`), where the chain no longer
+  changes, one `eth_getLogs` for the whole range and the deployment's
+  addresses, whose size adapts: it halves when the node refuses or times out
+  and grows back after a few full ranges that worked;
+- inside the window, headers first (one batch), checked to link parent to
+  child, then each block's logs asked by its hash (`eth_getLogs` with
+  `blockHash`, one batch). The logs then belong to exactly the headers the
+  checkpoint will name, even if the chain reorganises while they are fetched.
+  A range query cannot promise that: a block that had no logs in the branch
+  it was answered from is indistinguishable from one that really has none.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from indexer.ingest.client import NodeClient, NodeError, RangeTooLarge
+from indexer.ingest.client import NodeClient, NodeError, RangeTooLarge, RpcAnswerError
 from indexer.ingest.store import Header
+
+CALM_RANGES = 4  # full ranges that must work after a shrink before the range grows again
+ATTEMPTS = 5  # fetches of a range that keeps changing under us before giving up
 
 
 class Inconsistent(Exception):
-    """The chain moved under the fetch (a log's block hash differs from its header's): fetch again."""
+    """The chain moved under the fetch (a block vanished or its hash changed): fetch again."""
 
 
 @dataclass(frozen=True)
 class Batch:
     start: int
     end: int
-    logs: list[dict]
-    headers: dict[int, Header]
-    times: dict[str, int]  # hex block number -> timestamp, as logs name blocks
+    rows: dict[str, list[tuple]]  # table -> rows ready for a bulk insert
+    headers: dict[int, Header]  # at least the first and the last block's
+
+
+Decode = Callable[[list[dict], dict[str, int]], dict[str, list[tuple]]]  # (logs, hex block number -> time) -> rows
 
 
 class Fetcher:
-    def __init__(self, client: NodeClient, addresses: list[str], size: int = 2_000, max_size: int = 20_000,
-                 on_resize=lambda size: None) -> None:
+    def __init__(self, client: NodeClient, addresses: list[str], topics: list[list[str]], decode: Decode,
+                 size: int = 2_000, max_size: int = 20_000, on_resize: Callable[[int], None] = lambda size: None) -> None:
         self.client = client
-        self.addresses = addresses
+        self.filter = {"address": addresses, "topics": topics}
+        self.decode = decode
         self.size = size
         self.max_size = max_size
         self.on_resize = on_resize
+        self._calm = 0
+
+    def _resize(self, size: int) -> None:
+        self.size = size
+        self.on_resize(size)
 
     def _logs(self, start: int, limit: int) -> tuple[int, list[dict]]:
+        """Logs of `start` up to at most `limit` blocks on, as many as the node accepts in one query."""
+        refusals = 0
         while True:
             end = start + min(self.size, limit) - 1
             try:
-                logs = self.client.call("eth_getLogs", {"fromBlock": hex(start), "toBlock": hex(end), "address": self.addresses})
-                return end, logs
+                logs = self.client.call("eth_getLogs", {**self.filter, "fromBlock": hex(start), "toBlock": hex(end)})
+                break
             except RangeTooLarge:
-                if end == start:
-                    raise NodeError("the node refuses to return the logs of even a single block") from None
-                self.size = max(1, min(self.size, end - start + 1) // 2)
-                self.on_resize(self.size)
+                if end > start:
+                    self._resize(max(1, min(self.size, end - start + 1) // 2))
+                    self._calm = CALM_RANGES
+                    continue
+                # One block cannot be split: a slow node or a passing error, so wait and ask again.
+                refusals += 1
+                if refusals > self.client.retries:
+                    raise NodeError(f"the node at {self.client.shown} refuses the logs of block {start} even alone") from None
+                self.client.pause(self.client.backoff(refusals))
+        if end - start + 1 == self.size < self.max_size:
+            if self._calm:
+                self._calm -= 1
+            else:
+                self._resize(min(self.max_size, self.size * 2))
+        return end, logs
 
-    def headers(self, numbers: list[int]) -> dict[int, dict]:
+    def headers(self, numbers: list[int]) -> dict[int, dict | None]:
         blocks = self.client.batch([("eth_getBlockByNumber", [hex(n), False]) for n in numbers])
         return dict(zip(numbers, blocks))
 
-    def fetch(self, start: int, stop: int, check_from: int = 0) -> Batch:
-        """Blocks `start` to at most `stop`, as far as the adaptive range allows.
-
-        Blocks from `check_from` on (those a reorg could still replace) have every
-        log checked against its block's header; deeper ones only need the
-        range's ends, plus headers for logs that come without a timestamp.
-        """
-        for _ in range(5):
-            end, logs = self._logs(start, stop - start + 1)
-            wanted = {start, end}
-            for log in logs:
-                number = int(log["blockNumber"], 16)
-                if number >= check_from or not log.get("blockTimestamp"):
-                    wanted.add(number)
-            numbers = sorted(wanted)
-            blocks = self.headers(numbers)
+    def fetch(self, start: int, stop: int, settled_below: int) -> Batch:
+        """Blocks `start` to at most `stop` (not crossing `settled_below`), decoded."""
+        for _ in range(ATTEMPTS):
             try:
-                batch = self._assemble(start, end, logs, blocks)
+                if start < settled_below:
+                    return self._settled(start, min(stop, settled_below - 1))
+                return self._recent(start, min(stop, start + self.size - 1))
             except Inconsistent:
                 continue
-            if self.size < self.max_size and end - start + 1 == self.size:
-                # A full range that worked: try a larger one next time.
-                self.size = min(self.max_size, self.size * 2)
-                self.on_resize(self.size)
-            return batch
-        raise NodeError("the chain kept changing while a range was fetched")
+        raise NodeError(f"the chain at {self.client.shown} kept changing while blocks from {start} were fetched")
 
-    @staticmethod
-    def _assemble(start: int, end: int, logs: list[dict], blocks: dict[int, dict]) -> Batch:
-        headers, times = {}, {}
-        for number, block in blocks.items():
-            if block is None:
-                raise Inconsistent()
-            headers[number] = Header(number, block["hash"], block["parentHash"])
-            times[hex(number)] = int(block["timestamp"], 16)
+    def _settled(self, start: int, stop: int) -> Batch:
+        end, logs = self._logs(start, stop - start + 1)
+        # Headers of the range's ends, and of blocks whose logs came without a timestamp.
+        wanted = {start, end} | {int(log["blockNumber"], 16) for log in logs if not log.get("blockTimestamp")}
+        headers = _headers(self.headers(sorted(wanted)))
         for log in logs:
             header = headers.get(int(log["blockNumber"], 16))
             if header is not None and log["blockHash"] != header.hash:
                 raise Inconsistent()
-        return Batch(start, end, logs, headers, times)
+        return Batch(start, end, self.decode(logs, _times(headers)), headers)
+
+    def _recent(self, start: int, end: int) -> Batch:
+        headers = _headers(self.headers(list(range(start, end + 1))))
+        for number in range(start + 1, end + 1):
+            if headers[number].parent_hash != headers[number - 1].hash:
+                raise Inconsistent()
+        try:
+            answers = self.client.batch([("eth_getLogs", [{**self.filter, "blockHash": headers[n].hash}]) for n in range(start, end + 1)])
+        except RpcAnswerError:  # a block named by its hash is gone: it was reorganised away
+            raise Inconsistent() from None
+        logs = [log for block_logs in answers for log in block_logs]
+        for log in logs:  # a node that ignored the hash would answer for another block
+            header = headers.get(int(log["blockNumber"], 16))
+            if header is None or log["blockHash"] != header.hash:
+                raise Inconsistent()
+        return Batch(start, end, self.decode(logs, _times(headers)), headers)
+
+
+def _headers(blocks: dict[int, dict | None]) -> dict[int, Header]:
+    if any(block is None for block in blocks.values()):
+        raise Inconsistent()  # the node no longer has a block it had: the chain got shorter
+    return {n: Header(n, b["hash"], b["parentHash"], int(b["timestamp"], 16)) for n, b in blocks.items()}
+
+
+def _times(headers: dict[int, Header]) -> dict[str, int]:
+    return {hex(n): h.time for n, h in headers.items()}

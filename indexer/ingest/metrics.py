@@ -8,6 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from indexer.errors import FlywheelError
+
 
 class Metrics:
     def __init__(self) -> None:
@@ -22,8 +24,8 @@ class Metrics:
         self.ready = threading.Event()
 
 
-def serve(metrics: Metrics, port: int) -> ThreadingHTTPServer:
-    """Serve /metrics, /health and /ready (503 until the backfill is done) on 127.0.0.1."""
+def serve(metrics: Metrics, port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+    """Serve /metrics, /health and /ready (503 until the backfill is done)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -45,6 +47,9 @@ def serve(metrics: Metrics, port: int) -> ThreadingHTTPServer:
         def log_message(self, *args) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    try:
+        server = ThreadingHTTPServer((host, port), Handler)
+    except OSError as exc:
+        raise FlywheelError(f"cannot serve metrics on {host}:{port}: {exc.strerror}") from None
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

@@ -42,7 +42,8 @@ class BackfillProgress:
             self.bar.update(self.task, advance=blocks, rates=rates)
         elif time.monotonic() - self.last_log >= LOG_EVERY:
             self.last_log = time.monotonic()
-            self.log(f"backfill: {self.blocks}/{self.total} blocks, {self.events} events ({rates})")
+            eta = (self.total - self.blocks) / max(self.blocks / elapsed, 1e-9)
+            self.log(f"backfill: {self.blocks}/{self.total} blocks, {self.events} events ({rates}, about {eta:,.0f} s to go)")
 
     def finish(self) -> None:
         if self.bar is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import and_, delete, select
@@ -30,6 +31,15 @@ class Header:
     number: int
     hash: str
     parent_hash: str
+    time: int = 0
+
+
+# Run first inside every write transaction: raises if this process no longer holds the writer lock.
+Fence = Callable[[Connection], None]
+
+
+def _no_fence(conn: Connection) -> None:
+    pass
 
 
 def _upsert(conn: Connection, table, values: list[dict], keys: list[str]) -> None:
@@ -79,9 +89,10 @@ def bulk_insert(conn: Connection, table: str, rows: list[tuple]) -> None:
 
 
 def commit_range(engine: Engine, stream: Stream, rows: dict[str, list[tuple]], headers: list[Header], end: Header,
-                 head: int, window_size: int) -> None:
+                 head: int, window_size: int, fence: Fence = _no_fence) -> None:
     """The range's rows, its headers and the new checkpoint, all or nothing."""
     with engine.begin() as conn:
+        fence(conn)
         for table, values in rows.items():
             bulk_insert(conn, table, values)
         keep = [h for h in headers if h.number > end.number - window_size]
@@ -92,11 +103,12 @@ def commit_range(engine: Engine, stream: Stream, rows: dict[str, list[tuple]], h
                                     "block_hash": end.hash, "head_block": head}], ["chain_id", "distributor"])
 
 
-def rollback(engine: Engine, stream: Stream, ancestor: tuple[int, str], head: int) -> int:
+def rollback(engine: Engine, stream: Stream, ancestor: tuple[int, str], head: int, fence: Fence = _no_fence) -> int:
     """Forget everything above the fork point; returns the rows removed."""
     number, block_hash = ancestor
     removed = 0
     with engine.begin() as conn:
+        fence(conn)
         for table in EVENT_TABLES.values():
             result = conn.execute(delete(table).where(table.c.chain_id == stream.chain_id, table.c.contract.in_(stream.contracts),
                                                       table.c.block_number > number))

@@ -11,7 +11,7 @@ import orjson
 import requests
 
 # The fault each request meets, in turn; None forwards it untouched.
-PLAN = (None, "500", None, "429", None, "slow", None, "truncated", None, None)
+PLAN = (None, "500", None, "429", None, "slow", None, "truncated", None, "rpc_rate_limit", None, None)
 
 
 class FaultyProxy:
@@ -35,12 +35,21 @@ class FaultyProxy:
 
     def _too_wide(self, body: bytes) -> bytes | None:
         request = orjson.loads(body)
-        if isinstance(request, dict) and request.get("method") == "eth_getLogs":
+        if isinstance(request, dict) and request.get("method") == "eth_getLogs" and "toBlock" in request["params"][0]:
             f = request["params"][0]
             if int(f["toBlock"], 16) - int(f["fromBlock"], 16) + 1 > self.max_log_range:
                 return orjson.dumps({"jsonrpc": "2.0", "id": request["id"],
                                      "error": {"code": -32005, "message": "query returned more than 10000 results"}})
         return None
+
+    @staticmethod
+    def _rate_limited(body: bytes) -> bytes:
+        """What hosted nodes send inside a 200: a JSON-RPC error per call."""
+        request = orjson.loads(body)
+        error = {"code": -32005, "message": "daily request count exceeded, request rate limited"}
+        if isinstance(request, list):
+            return orjson.dumps([{"jsonrpc": "2.0", "id": r["id"], "error": error} for r in request])
+        return orjson.dumps({"jsonrpc": "2.0", "id": request["id"], "error": error})
 
     def _handler(self):
         proxy = self
@@ -53,7 +62,10 @@ class FaultyProxy:
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
                 self.end_headers()
-                self.wfile.write(body[: len(body) // 2] if cut else body)
+                try:
+                    self.wfile.write(body[: len(body) // 2] if cut else body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (the "slow" fault): that is the point
                 if cut:
                     self.close_connection = True
 
@@ -70,6 +82,9 @@ class FaultyProxy:
                 if fault == "429":
                     proxy._count("429")
                     return self._send(429, b"slow down", {"Retry-After": "0"})
+                if fault == "rpc_rate_limit":
+                    proxy._count("rpc_rate_limit")
+                    return self._send(200, proxy._rate_limited(body))
                 if fault == "slow":
                     proxy._count("slow")
                     time.sleep(proxy.slow_seconds)

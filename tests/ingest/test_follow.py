@@ -104,10 +104,11 @@ def test_a_flaky_node_loses_nothing_and_duplicates_nothing(busy: Busy, database_
         metrics_kinds = {}
         client = NodeClient(proxy.url, timeout=0.4, retries=12, base_delay=0.005, max_delay=0.05,
                             on_error=lambda kind: metrics_kinds.__setitem__(kind, metrics_kinds.get(kind, 0) + 1))
-        indexer = make_indexer(busy, database_url, client=client, batch_blocks=50, max_batch_blocks=200)
+        # A small window: old blocks go through range queries, the newest through per-block ones.
+        indexer = make_indexer(busy, database_url, client=client, batch_blocks=50, max_batch_blocks=200, reorg_window=8)
         indexer.run(once=True)
         assert db_rows(indexer.engine) == chain_rows(busy.deployed.w3, busy.deployed.manifest)
-        assert proxy.injected.keys() >= {"500", "429", "slow", "truncated", "range"}
+        assert proxy.injected.keys() >= {"500", "429", "slow", "truncated", "range", "rpc_rate_limit"}
         assert {"http_5xx", "rate_limited", "timeout", "transport"} <= metrics_kinds.keys()
         assert indexer.fetcher.size < 50  # the range shrank to what the node accepts
 
