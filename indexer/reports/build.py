@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from decimal import Decimal
 from pathlib import Path
 
@@ -137,15 +138,16 @@ def contributors(conn: Connection, d: q.DeploymentInfo, top: int | None = None) 
         return stmt, 4
 
     claims = q.run_exact(conn, build, t.dialect)
-    prices = dict((e, p) for e, _, _, p in q.finalized(conn, t, d))
-    if not prices:
+    finalized = [(e, p) for e, _, _, p in q.finalized(conn, t, d)]
+    if not finalized:
         raise FlywheelError("no finalized epochs in the database yet: index a deployment that has closed an epoch")
+    epochs = [e for e, _ in finalized]
     nodes = _nodes_by_owner(conn, t, d)
     per: dict[str, dict] = {}
     for acct, e, subsidy, revenue, _ in claims:
         e = int(e)
-        # A claim is valued at the price of the last epoch finalized before it.
-        price = prices.get(e - 1) or prices.get(max((k for k in prices if k < e), default=min(prices)))
+        # A claim is valued at the price of the last epoch finalized before it (the first one, for none).
+        price = finalized[max(0, bisect_left(epochs, e) - 1)][1]
         row = per.setdefault(acct, {"subsidy": Decimal(0), "subsidy_usd": Decimal(0), "revenue_usd": Decimal(0), "first": e, "last": e})
         sub = tokens(q.to_int(subsidy))
         row["subsidy"] += sub

@@ -137,3 +137,18 @@ def test_empty_database_and_unknown_interval_are_refused(database_url: str) -> N
     with engine.connect() as conn:
         with pytest.raises(FlywheelError, match="unknown interval 'fortnight'"):
             build.real_yield(conn, INFO, "fortnight")
+
+
+def test_contributors_by_hand(database_url: str) -> None:
+    engine = scenario(database_url)
+    with engine.connect() as conn:
+        report = build.contributors(conn, INFO)
+    rows = {r["account"]: r for r in report.rows}
+    a, b = rows[A], rows[B]
+    # A claimed in epoch 1: valued at epoch 0's price (the last finalized before the claim), 0.5 USD.
+    assert (a["claimed_subsidy_tokens"], a["claimed_subsidy_usd"], a["claimed_revenue_usd"], a["claimed_usd"]) == ("600", "300", "50", "350")
+    assert (a["nodes_registered"], a["nodes_active"], a["first_epoch"], a["last_epoch"]) == (1, 1, 0, 1)
+    assert (b["claimed_usd"], b["nodes_registered"], b["nodes_active"]) == ("0", 1, 0)
+    assert report.rows[0]["account"] == A
+    assert report.summary["top_10_percent_share"] == 1.0
+    assert report.summary["gini"] == pytest.approx(0.5)
