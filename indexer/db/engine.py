@@ -53,6 +53,10 @@ def _sqlite(url, must_exist: bool) -> Engine:
         # Bulk inserts touch index pages all over the tables; the default 2 MB cache re-reads them (64 MB costs
         # nothing until used).
         cursor.execute("PRAGMA cache_size=-65536")
+        # Checkpoint the WAL into the database every 64 MB rather than every 4 MB: a backfill's commits rewrite
+        # the same index pages, and each checkpoint copies them again. The file is cut back to that size after.
+        cursor.execute("PRAGMA wal_autocheckpoint=16384")
+        cursor.execute("PRAGMA journal_size_limit=67108864")
         cursor.close()
 
     from indexer.reports.queries import register_sqlite_functions

@@ -77,6 +77,11 @@ _INDEXED = {
 }
 
 
+# Indexes on account columns: random keys, so each insert lands on another page of them. The first
+# backfill into empty tables drops them and builds them once at the head (`indexer.ingest.store`).
+LOOKUP_INDEXES: list[Index] = []
+
+
 def _event_table(spec: EventSpec) -> Table:
     columns = [
         Column("chain_id", BigInteger, nullable=False),
@@ -90,8 +95,11 @@ def _event_table(spec: EventSpec) -> Table:
     columns += [Column(f.name, Uint256() if f.kind == "uint256" else _TYPES[f.kind], nullable=False) for f in spec.fields]
     table = Table(spec.table, metadata, *columns, UniqueConstraint("chain_id", "tx_hash", "log_index", name=f"uq_{spec.table}_log"))
     Index(f"ix_{spec.table}_block", table.c.chain_id, table.c.block_number)
+    kinds = {f.name: f.kind for f in spec.fields}
     for name in _INDEXED[spec.table]:
-        Index(f"ix_{spec.table}_{name}", table.c[name])
+        index = Index(f"ix_{spec.table}_{name}", table.c[name])
+        if kinds[name] == "address":
+            LOOKUP_INDEXES.append(index)
     return table
 
 

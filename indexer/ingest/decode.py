@@ -18,6 +18,7 @@ from eth_utils import keccak
 
 from indexer.chain.manifest import Manifest
 from indexer.db.schema import EVENTS, EventSpec
+from indexer.ingest.client import Log
 
 Row = tuple
 BASE_COLUMNS = ("chain_id", "block_number", "block_hash", "block_time", "tx_hash", "log_index", "contract")
@@ -39,10 +40,10 @@ class Decoder:
     sources: frozenset[str]  # lower-case addresses allowed to emit it
     topics: int  # topics a well-formed log of this event carries, topic0 included
     words: int  # 32-byte words of data it carries
-    row: Callable[[dict, list, str, int, int], Row]  # (log, topics, data, chain id, block time) -> row
+    row: Callable[[Log, list, str, int, int], Row]  # (log, topics, data, chain id, block time) -> row
 
 
-def _row_function(spec: EventSpec, dialect: str) -> Callable[[dict, list, str, int, int], Row]:
+def _row_function(spec: EventSpec, dialect: str) -> Callable[[Log, list, str, int, int], Row]:
     """Compile the row builder of one event: base columns, then each field sliced from its topic or data word."""
     kind = {"address": "address", "bytes32": "bytes32", "uint256": f"uint256:{dialect}"}
     topic, word = 1, 0
@@ -54,8 +55,8 @@ def _row_function(spec: EventSpec, dialect: str) -> Callable[[dict, list, str, i
             source, start, word = "data", 2 + 64 * word, word + 1
         fields.append(_FIELD[kind[f.kind]].format(s=source, i=start))
     body = ("def row(log, topics, data, chain_id, block_time):\n"
-            "    return (chain_id, int(log['blockNumber'], 16), log['blockHash'], block_time, log['transactionHash'],\n"
-            f"            int(log['logIndex'], 16), log['address'].lower(), {', '.join(fields)})\n")
+            "    return (chain_id, int(log.block_number, 16), log.block_hash, block_time, log.transaction_hash,\n"
+            f"            int(log.log_index, 16), log.address.lower(), {', '.join(fields)})\n")
     namespace: dict = {}
     exec(compile(body, f"<row of {spec.table}>", "exec"), namespace)  # noqa: S102 - source built above from our own schema
     return namespace["row"]
@@ -91,7 +92,7 @@ def topics_filter() -> list[list[str]]:
     return [sorted(topic0(spec) for spec in EVENTS)]
 
 
-def decode(logs: list[dict], table_of: dict[str, Decoder], chain_id: int, times: dict[str, int]) -> dict[str, list[Row]]:
+def decode(logs: list[Log], table_of: dict[str, Decoder], chain_id: int, times: dict[str, int]) -> dict[str, list[Row]]:
     """Rows per table; logs of other events, from other emitters, malformed or removed are skipped.
 
     A log's block time is its `blockTimestamp` where the node sends one, else
@@ -99,14 +100,14 @@ def decode(logs: list[dict], table_of: dict[str, Decoder], chain_id: int, times:
     """
     rows: dict[str, list[Row]] = {}
     for log in logs:
-        topics = log["topics"]
+        topics = log.topics
         decoder = table_of.get(topics[0]) if topics else None
-        if decoder is None or log.get("removed") or len(topics) != decoder.topics:
+        if decoder is None or log.removed or len(topics) != decoder.topics:
             continue
-        data = log["data"]
-        if len(data) != 2 + 64 * decoder.words or log["address"].lower() not in decoder.sources:
+        data = log.data
+        if len(data) != 2 + 64 * decoder.words or log.address.lower() not in decoder.sources:
             continue
-        stamp = log.get("blockTimestamp")
-        block_time = int(stamp, 16) if stamp else times[log["blockNumber"]]
+        stamp = log.block_timestamp
+        block_time = int(stamp, 16) if stamp else times[log.block_number]
         rows.setdefault(decoder.table, []).append(decoder.row(log, topics, data, chain_id, block_time))
     return rows

@@ -15,13 +15,16 @@ Two ways, by depth:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from indexer.ingest.client import NodeClient, NodeError, RangeTooLarge, RpcAnswerError
+from indexer.ingest.client import LOGS, Log, NodeClient, NodeError, RangeTooLarge, RpcAnswerError
 from indexer.ingest.store import Header
 
 CALM_RANGES = 4  # full ranges that must work after a shrink before the range grows again
+AHEAD = 2  # ranges fetched and decoded ahead of the writer: evens out ranges of uneven density
 ATTEMPTS = 5  # fetches of a range that keeps changing under us before giving up
 
 
@@ -37,7 +40,7 @@ class Batch:
     headers: dict[int, Header]  # at least the first and the last block's
 
 
-Decode = Callable[[list[dict], dict[str, int]], dict[str, list[tuple]]]  # (logs, hex block number -> time) -> rows
+Decode = Callable[[list[Log], dict[str, int]], dict[str, list[tuple]]]  # (logs, hex block number -> time) -> rows
 
 
 class Fetcher:
@@ -55,13 +58,13 @@ class Fetcher:
         self.size = size
         self.on_resize(size)
 
-    def _logs(self, start: int, limit: int) -> tuple[int, list[dict]]:
+    def _logs(self, start: int, limit: int) -> tuple[int, list[Log]]:
         """Logs of `start` up to at most `limit` blocks on, as many as the node accepts in one query."""
         refusals = 0
         while True:
             end = start + min(self.size, limit) - 1
             try:
-                logs = self.client.call("eth_getLogs", {**self.filter, "fromBlock": hex(start), "toBlock": hex(end)})
+                logs = self.client.call("eth_getLogs", {**self.filter, "fromBlock": hex(start), "toBlock": hex(end)}, result=LOGS)
                 break
             except RangeTooLarge:
                 if end > start:
@@ -98,11 +101,11 @@ class Fetcher:
     def _settled(self, start: int, stop: int) -> Batch:
         end, logs = self._logs(start, stop - start + 1)
         # Headers of the range's ends, and of blocks whose logs came without a timestamp.
-        wanted = {start, end} | {int(log["blockNumber"], 16) for log in logs if not log.get("blockTimestamp")}
+        wanted = {start, end} | {int(log.block_number, 16) for log in logs if not log.block_timestamp}
         headers = _headers(self.headers(sorted(wanted)))
         for log in logs:
-            header = headers.get(int(log["blockNumber"], 16))
-            if header is not None and log["blockHash"] != header.hash:
+            header = headers.get(int(log.block_number, 16))
+            if header is not None and log.block_hash != header.hash:
                 raise Inconsistent()
         return Batch(start, end, self.decode(logs, _times(headers)), headers)
 
@@ -112,13 +115,14 @@ class Fetcher:
             if headers[number].parent_hash != headers[number - 1].hash:
                 raise Inconsistent()
         try:
-            answers = self.client.batch([("eth_getLogs", [{**self.filter, "blockHash": headers[n].hash}]) for n in range(start, end + 1)])
+            answers = self.client.batch([("eth_getLogs", [{**self.filter, "blockHash": headers[n].hash}]) for n in range(start, end + 1)],
+                                        result=LOGS)
         except RpcAnswerError:  # a block named by its hash is gone: it was reorganised away
             raise Inconsistent() from None
         logs = [log for block_logs in answers for log in block_logs]
         for log in logs:  # a node that ignored the hash would answer for another block
-            header = headers.get(int(log["blockNumber"], 16))
-            if header is None or log["blockHash"] != header.hash:
+            header = headers.get(int(log.block_number, 16))
+            if header is None or log.block_hash != header.hash:
                 raise Inconsistent()
         return Batch(start, end, self.decode(logs, _times(headers)), headers)
 
@@ -131,3 +135,49 @@ def _headers(blocks: dict[int, dict | None]) -> dict[int, Header]:
 
 def _times(headers: dict[int, Header]) -> dict[str, int]:
     return {hex(n): h.time for n, h in headers.items()}
+
+
+class Prefetch:
+    """Batches from `start` to `stop` in order, fetched by a thread up to `AHEAD` ranges ahead of the writer.
+
+    A fetch error reaches the writer when it asks for that batch. Leaving the
+    `with` block early (a reorg, a stop) cancels the thread and waits for the
+    request it is in, so no fetch outlives its catch-up.
+    """
+
+    def __init__(self, fetcher: Fetcher, start: int, stop: int, settled_below: int) -> None:
+        self._queue: queue.Queue = queue.Queue(maxsize=AHEAD)
+        self._cancel = threading.Event()
+        self._thread = threading.Thread(target=self._produce, args=(fetcher, start, stop, settled_below), name="fetch", daemon=True)
+
+    def _produce(self, fetcher: Fetcher, start: int, stop: int, settled_below: int) -> None:
+        try:
+            while start <= stop and not self._cancel.is_set():
+                batch = fetcher.fetch(start, stop, settled_below)
+                self._put(batch)
+                start = batch.end + 1
+            self._put(None)
+        except BaseException as exc:  # noqa: BLE001 - handed over to the writer, which decides
+            self._put(exc)
+
+    def _put(self, item: object) -> None:
+        while not self._cancel.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return
+            except queue.Full:
+                continue
+
+    def __enter__(self) -> Iterator[Batch]:
+        self._thread.start()
+        return self._batches()
+
+    def _batches(self) -> Iterator[Batch]:
+        while (item := self._queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def __exit__(self, *exc: object) -> None:
+        self._cancel.set()
+        self._thread.join()

@@ -6,12 +6,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, delete, exists, inspect, select
+from sqlalchemy.schema import CreateIndex, DropIndex
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from indexer.chain.manifest import Manifest
-from indexer.db.schema import EVENT_TABLES, EVENTS, block_header, checkpoint, deployment
+from indexer.db.schema import EVENT_TABLES, EVENTS, LOOKUP_INDEXES, block_header, checkpoint, deployment
 
 
 @dataclass(frozen=True)
@@ -117,3 +118,27 @@ def rollback(engine: Engine, stream: Stream, ancestor: tuple[int, str], head: in
         _upsert(conn, checkpoint, [{"chain_id": stream.chain_id, "distributor": stream.distributor, "block_number": number,
                                     "block_hash": block_hash, "head_block": head}], ["chain_id", "distributor"])
     return removed
+
+
+def lookups_missing(conn: Connection) -> bool:
+    inspector = inspect(conn)
+    return any(not inspector.has_index(ix.table.name, ix.name) for ix in LOOKUP_INDEXES)
+
+
+def tables_empty(conn: Connection) -> bool:
+    return not any(conn.execute(select(exists().select_from(t))).scalar() for t in EVENT_TABLES.values())
+
+
+def drop_lookups(engine: Engine, fence: Fence = _no_fence) -> None:
+    with engine.begin() as conn:
+        fence(conn)
+        for index in LOOKUP_INDEXES:
+            conn.execute(DropIndex(index, if_exists=True))
+
+
+def build_lookups(engine: Engine, fence: Fence = _no_fence) -> None:
+    """Create the lookup indexes that are missing; IF NOT EXISTS, as another daemon may be building them too."""
+    with engine.begin() as conn:
+        fence(conn)
+        for index in LOOKUP_INDEXES:
+            conn.execute(CreateIndex(index, if_not_exists=True))
