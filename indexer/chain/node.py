@@ -13,12 +13,14 @@ TIMEOUT = 10
 
 
 def redact(url: str) -> str:
-    """The URL without credentials or query (RPC URLs often carry API keys)."""
+    """The URL without credentials, path or query: hosted nodes carry API keys in any of them
+    (`https://eth-mainnet.g.alchemy.com/v2/KEY`, `https://mainnet.infura.io/v3/KEY`, `?apikey=`)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.port:
         host = f"{host}:{parts.port}"
-    return f"{parts.scheme}://{host}{parts.path}" if parts.scheme else "<invalid URL>"
+    hidden = "/…" if parts.path.strip("/") or parts.query else ""
+    return f"{parts.scheme}://{host}{hidden}" if parts.scheme else "<invalid URL>"
 
 
 def probe_chain_id(url: str, timeout: float = TIMEOUT) -> int:

@@ -68,6 +68,20 @@ def run(
              "max_batch_blocks": max_batch_blocks, "reorg_window": reorg_window, "metrics_port": metrics_port,
              "metrics_host": metrics_host}
     cfg = configs.load(config_file, dict(os.environ), flags)
+    stop, metrics = threading.Event(), Metrics()
+    m, client = _connect(cfg, stop, metrics)
+    server = serve(metrics, cfg.metrics_port, cfg.metrics_host) if cfg.metrics_port else None
+    try:
+        number = _index(cfg, m, client, metrics, stop, once)
+    finally:
+        if server is not None:
+            server.shutdown()
+    stopped = " (stopped on request)" if stop.is_set() else ""
+    console.print(f"indexed {m.contracts['reward_distributor']} on chain {m.chain_id} to block {number}{stopped}")
+
+
+def _connect(cfg: configs.IndexerConfig, stop: threading.Event, metrics: Metrics) -> tuple[manifests.Manifest, NodeClient]:
+    """The manifest and a client of a node that serves its chain and has code at every address."""
     if cfg.deployment is None:
         raise FlywheelError("no deployment given: pass --deployment MANIFEST (or set deployment in --config)")
     m = manifests.load(Path(cfg.deployment))
@@ -75,31 +89,29 @@ def run(
     chain_id = probe_chain_id(url)
     if chain_id != m.chain_id:
         raise FlywheelError(f"chain id mismatch: the node at {redact(url)} is chain {chain_id}, the deployment is on chain {m.chain_id}")
-    stop = threading.Event()
-    metrics = Metrics()
     client = NodeClient(url, timeout=cfg.rpc_timeout, retries=cfg.rpc_retries, stop=stop,
                         on_error=lambda kind: metrics.rpc_errors.labels(kind).inc())
     _check_contracts(client, m)
+    return m, client
+
+
+def _index(cfg: configs.IndexerConfig, m: manifests.Manifest, client: NodeClient, metrics: Metrics, stop: threading.Event,
+           once: bool) -> int:
+    """Run the daemon under the writer lock; returns the block it stopped at."""
     engine = engines.make_engine(cfg.database_url)
-    engines.check(engine)
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        # Only a flag: the loop stops after the transaction it is in commits.
-        signal.signal(sig, lambda *_: stop.set())
-    tty = is_terminal()
-    log = _logger(tty)
-    server = None
     try:
+        engines.check(engine)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            # Only a flag: the loop stops after the transaction it is in commits.
+            signal.signal(sig, lambda *_: stop.set())
+        tty = is_terminal()
+        log = _logger(tty)
         with WriterLock(engine, Stream.of(m)) as lock:
-            server = serve(metrics, cfg.metrics_port, cfg.metrics_host) if cfg.metrics_port else None
             migrate.upgrade(engine)
             indexer = Indexer(cfg, m, engine, client, log=log, metrics=metrics, stop=stop,
                               progress=BackfillProgress(log, tty), fence=lock.fence)
-            number, _ = indexer.run(once=once)
-        stopped = " (stopped on request)" if stop.is_set() else ""
-        console.print(f"indexed {m.contracts['reward_distributor']} on chain {m.chain_id} to block {number}{stopped}")
+            return indexer.run(once=once)[0]
     finally:
-        if server is not None:
-            server.shutdown()
         engine.dispose()
 
 

@@ -218,6 +218,8 @@ class Indexer:
                 if failures:
                     cp = self.checkpoint()
                 cp, at_head = self.step(cp)
+                if at_head:
+                    self._ensure_lookups()
                 failures = 0
             except Stopped:
                 break
@@ -231,7 +233,6 @@ class Indexer:
                 self.stop.wait(wait)
                 continue
             if at_head:
-                self._ensure_lookups()
                 self.metrics.ready.set()
                 if once:
                     break
@@ -241,9 +242,9 @@ class Indexer:
 
 @contextmanager
 def _few_collections() -> Iterator[None]:
-    """Parsing and decoding a range makes hundreds of thousands of short-lived dicts and tuples, none in a
-    cycle; at the default thresholds the cyclic collector would run thousands of times per range, each
-    full pass walking every live object. Raised thresholds cut the backfill's time by about a tenth."""
+    """Parsing and decoding a range makes hundreds of thousands of short-lived objects, none in a cycle; at
+    the default thresholds the cyclic collector would run hundreds of times per range, and its full passes
+    walk every live object. Raised thresholds cut the backfill's time by about a tenth."""
     before = gc.get_threshold()
     gc.set_threshold(50_000, 20, 100)
     try:

@@ -1,4 +1,4 @@
-"""A deployment with a few epochs of simulated network activity, for the indexer to read."""
+"""Deployments for the indexer to read: one with a few epochs of simulated network activity, one idle."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ SMALL = Scenario(contributors=60, initial_contributors=8, adoption_midpoint=3, c
 class Busy:
     deployed: Deployed
     manifest_path: Path
-    sim: Simulation
+    sim: Simulation | None
 
     @property
     def url(self) -> str:
@@ -32,8 +32,19 @@ def simulate(deployed: Deployed, path: Path, epochs: int, seed: int = 3) -> Simu
     return run_simulation(deployed.url, path, epochs, seed, SMALL, None)
 
 
-@pytest.fixture
-def busy(deployed: Deployed, tmp_path: Path) -> Busy:
+def _manifest_file(deployed: Deployed, tmp_path: Path) -> Path:
     path = tmp_path / "deployment.json"
     path.write_text(json.dumps(deployed.manifest.to_json()))
+    return path
+
+
+@pytest.fixture
+def busy(deployed: Deployed, tmp_path: Path) -> Busy:
+    path = _manifest_file(deployed, tmp_path)
     return Busy(deployed, path, simulate(deployed, path, 10))
+
+
+@pytest.fixture
+def idle(deployed: Deployed, tmp_path: Path) -> Busy:
+    """The deployment alone, for tests that make their own few events."""
+    return Busy(deployed, _manifest_file(deployed, tmp_path), None)

@@ -1,10 +1,17 @@
-"""An HTTP proxy on 127.0.0.1 that forwards JSON-RPC to a node and injects the faults real nodes show."""
+"""An HTTP proxy on 127.0.0.1 that forwards JSON-RPC to a node and injects the faults real nodes show.
+
+Besides transport faults it can play a node that lags behind the chain
+(`lag`), and run a hook right after a log query was answered upstream and
+before its answer is returned (`after_logs`), to reorganise the chain in
+the middle of a fetch.
+"""
 
 from __future__ import annotations
 
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import orjson
@@ -15,12 +22,15 @@ PLAN = (None, "500", None, "429", None, "slow", None, "truncated", None, "rpc_ra
 
 
 class FaultyProxy:
-    def __init__(self, upstream: str, max_log_range: int, slow_seconds: float = 0.8) -> None:
+    def __init__(self, upstream: str, max_log_range: int | None = None, slow_seconds: float = 0.8,
+                 plan: tuple[str | None, ...] = PLAN) -> None:
         self.upstream = upstream
         self.max_log_range = max_log_range
         self.slow_seconds = slow_seconds
         self.injected: dict[str, int] = {}
-        self._plan = itertools.cycle(PLAN)
+        self.lag = 0  # blocks this node pretends not to have seen yet
+        self.after_logs: Callable[[], None] | None = None  # run once, after the next log query is answered upstream
+        self._plan = itertools.cycle(plan)
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_port}"
@@ -33,7 +43,29 @@ class FaultyProxy:
         with self._lock:
             return next(self._plan)
 
+    def _upstream(self, request: object) -> bytes:
+        return requests.post(self.upstream, data=orjson.dumps(request), headers={"Content-Type": "application/json"}, timeout=30).content
+
+    def _lagging(self, request: object) -> bytes | None:
+        """A node `lag` blocks behind: a lower head, and no blocks above it."""
+        if not self.lag or not isinstance(request, dict):
+            return None
+        head = int(orjson.loads(self._upstream({"jsonrpc": "2.0", "id": 0, "method": "eth_blockNumber", "params": []}))["result"], 16)
+        if request["method"] == "eth_blockNumber":
+            return orjson.dumps({"jsonrpc": "2.0", "id": request["id"], "result": hex(head - self.lag)})
+        if request["method"] == "eth_getBlockByNumber" and int(request["params"][0], 16) > head - self.lag:
+            return orjson.dumps({"jsonrpc": "2.0", "id": request["id"], "result": None})
+        return None
+
+    def _after(self, request: object) -> None:
+        calls = request if isinstance(request, list) else [request]
+        if self.after_logs is not None and any(c.get("method") == "eth_getLogs" for c in calls):
+            hook, self.after_logs = self.after_logs, None
+            hook()
+
     def _too_wide(self, body: bytes) -> bytes | None:
+        if self.max_log_range is None:
+            return None
         request = orjson.loads(body)
         if isinstance(request, dict) and request.get("method") == "eth_getLogs" and "toBlock" in request["params"][0]:
             f = request["params"][0]
@@ -71,6 +103,9 @@ class FaultyProxy:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                lagging = proxy._lagging(orjson.loads(body))
+                if lagging is not None:
+                    return self._send(200, lagging)
                 refused = proxy._too_wide(body)
                 if refused is not None:
                     proxy._count("range")
@@ -89,6 +124,7 @@ class FaultyProxy:
                     proxy._count("slow")
                     time.sleep(proxy.slow_seconds)
                 reply = requests.post(proxy.upstream, data=body, headers={"Content-Type": "application/json"}, timeout=30)
+                proxy._after(orjson.loads(body))
                 if fault == "truncated":
                     proxy._count("truncated")
                     return self._send(200, reply.content, cut=True)

@@ -7,7 +7,7 @@ import time
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from indexer.chain.accounts import dev_account
 from indexer.chain.manifest import load
@@ -20,7 +20,8 @@ from indexer.errors import FlywheelError
 from indexer.ingest.client import NodeClient
 from indexer.ingest.config import IndexerConfig
 from indexer.ingest.daemon import Indexer, ReorgTooDeep
-from indexer.ingest.lock import WriterLock
+from indexer.ingest import store
+from indexer.ingest.lock import LockLost, WriterLock
 from indexer.ingest.store import Stream
 from tests.ingest.chainview import chain_rows, db_rows
 from tests.ingest.conftest import Busy
@@ -62,6 +63,11 @@ def _payment_txs(busy: Busy, sender: int, amount: int) -> list[dict]:
         _tx(busy, sender, "payment_token", "MockUSD", "approve", busy.deployed.manifest.contracts["payment_gateway"], amount),
         _tx(busy, sender, "payment_gateway", "PaymentGateway", "pay", amount, b"\x05" * 32),
     ]
+
+
+def pay(busy: Busy, sender: int, amount: int) -> None:
+    for tx in _payment_txs(busy, sender, amount):
+        busy.deployed.w3.eth.wait_for_transaction_receipt(busy.deployed.w3.eth.send_transaction(tx))
 
 
 def reorg(busy: Busy, depth: int, txs_per_block: list[list[dict]]) -> None:
@@ -113,7 +119,8 @@ def test_a_flaky_node_loses_nothing_and_duplicates_nothing(busy: Busy, database_
         assert indexer.fetcher.size < 50  # the range shrank to what the node accepts
 
 
-def test_a_second_writer_is_refused(busy: Busy, database_url: str) -> None:
+def test_a_second_writer_is_refused(idle: Busy, database_url: str) -> None:
+    busy = idle
     engine = make_engine(database_url)
     with WriterLock(engine, Stream.of(load(busy.manifest_path))):
         result = run("index", "run", "--rpc-url", busy.url, "--deployment", str(busy.manifest_path), "--database-url", database_url, "--once")
@@ -201,3 +208,69 @@ def test_daemon_serves_metrics_and_stops_cleanly_on_sigterm(busy: Busy, tmp_path
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_a_reorg_in_the_middle_of_a_fetch_loses_nothing(idle: Busy, database_url: str) -> None:
+    """The chain is reorganised after the node answered a log query and before the answer arrives.
+
+    The block replaced had no events and its replacement has a payment: only
+    logs asked for by block hash, with the checkpoint naming those hashes,
+    let the next poll notice that what was stored is a dead branch.
+    """
+    with FaultyProxy(idle.url, plan=(None,)) as proxy:
+        indexer = make_indexer(idle, database_url, url=proxy.url)
+        indexer.run(once=True)
+        for _ in range(3):
+            idle.deployed.w3.provider.make_request("evm_mine", [])
+        proxy.after_logs = lambda: reorg(idle, 1, [_payment_txs(idle, 6, 1_000_000)])
+        indexer.run(once=True)
+        assert proxy.after_logs is None, "the chain was not reorganised during a fetch"
+    expected = chain_rows(idle.deployed.w3, idle.deployed.manifest)
+    assert len(expected["payment_received"]) == 1
+    assert db_rows(indexer.engine) == expected
+    assert indexer.metrics.reorgs._value.get() == 1
+
+
+def test_a_lagging_node_is_waited_for_not_rolled_back(idle: Busy, database_url: str) -> None:
+    pay(idle, 6, 1_000_000)
+    lines: list[str] = []
+    with FaultyProxy(idle.url, plan=(None,)) as proxy:
+        indexer = make_indexer(idle, database_url, url=proxy.url)
+        indexer.log = lines.append
+        indexer.run(once=True)
+        before = db_rows(indexer.engine)
+        # A node behind our checkpoint: no head to reach, and no block at our height.
+        proxy.lag = 3
+        assert indexer.run(once=True)[0] == idle.deployed.w3.eth.block_number
+        assert db_rows(indexer.engine) == before
+        assert indexer.metrics.reorgs._value.get() == 0
+        assert any("has not reached our block" in line for line in lines), lines
+        proxy.lag = 0
+        pay(idle, 7, 2_000_000)
+        indexer.run(once=True)
+    assert db_rows(indexer.engine) == chain_rows(idle.deployed.w3, idle.deployed.manifest) != before
+
+
+def test_the_writer_lock_cannot_be_sidestepped(idle: Busy, database_url: str, tmp_path, monkeypatch) -> None:
+    """SQLite: another spelling of the same file is the same lock. PostgreSQL: a writer whose lock session
+    ended writes nothing more."""
+    stream = Stream.of(load(idle.manifest_path))
+    engine = make_engine(database_url)
+    migrate.upgrade(engine)
+    if engine.dialect.name == "sqlite":
+        monkeypatch.chdir(engine.url.database.rsplit("/", 1)[0])
+        with WriterLock(engine, stream):
+            with pytest.raises(FlywheelError, match="another indexer is already writing"):
+                WriterLock(make_engine("sqlite:///flywheel.db"), stream).acquire()
+        return
+    lock = WriterLock(engine, stream).acquire()
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": lock._pid})
+            conn.commit()
+        with pytest.raises(LockLost, match="lost the writer lock"):
+            store.commit_range(engine, stream, {}, [], store.Header(1, "0x" + "11" * 32, "0x" + "22" * 32), 1, 128, lock.fence)
+        with engine.connect() as conn:
+            assert conn.execute(select(checkpoint)).first() is None
+    finally:
+        lock.release()
