@@ -62,6 +62,9 @@ def load(config_file: Path | None, env: dict[str, str], flags: dict[str, object]
             if key not in _KINDS:
                 raise FlywheelError(f"config: unknown key {key!r} (known: {', '.join(sorted(_KINDS))})")
             values[key] = _coerce(key, value)
+        if "deployment" in values:
+            # A manifest named in the file is found beside the file, wherever the daemon is started from.
+            values["deployment"] = str(config_file.parent / str(values["deployment"]))
     if env.get("FLYWHEEL_RPC_URL"):
         values["rpc_url"] = env["FLYWHEEL_RPC_URL"]
     if env.get("FLYWHEEL_DATABASE_URL"):

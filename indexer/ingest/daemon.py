@@ -29,7 +29,7 @@ from indexer.chain.manifest import Manifest
 from indexer.errors import FlywheelError
 from indexer.ingest import decode as decoding
 from indexer.ingest import store
-from indexer.ingest.client import NodeClient, NodeError, RpcAnswerError, Stopped
+from indexer.ingest.client import Log, NodeClient, NodeError, RpcAnswerError, Stopped
 from indexer.ingest.config import IndexerConfig
 from indexer.ingest.fetch import Batch, Fetcher, Prefetch
 from indexer.ingest.metrics import Metrics
@@ -66,7 +66,7 @@ class Indexer:
         self._waiting = False  # already said that the node is behind
         self._lookups_missing: bool | None = None  # None: not looked at yet
 
-    def _decode(self, logs: list[dict], times: dict[str, int]) -> dict[str, list[tuple]]:
+    def _decode(self, logs: list[Log], times: dict[str, int]) -> dict[str, list[tuple]]:
         return decoding.decode(logs, self.decoders, self.stream.chain_id, times)
 
     # --- state -------------------------------------------------------------------

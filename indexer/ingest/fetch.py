@@ -25,6 +25,7 @@ from indexer.ingest.store import Header
 
 CALM_RANGES = 4  # full ranges that must work after a shrink before the range grows again
 AHEAD = 2  # ranges fetched and decoded ahead of the writer: evens out ranges of uneven density
+RECENT_SPAN = 100  # blocks per fetch inside the reorg window: one batch of headers, one of log queries
 ATTEMPTS = 5  # fetches of a range that keeps changing under us before giving up
 
 
@@ -93,7 +94,7 @@ class Fetcher:
             try:
                 if start < settled_below:
                     return self._settled(start, min(stop, settled_below - 1))
-                return self._recent(start, min(stop, start + self.size - 1))
+                return self._recent(start, min(stop, start + min(self.size, RECENT_SPAN) - 1))
             except Inconsistent:
                 continue
         raise NodeError(f"the chain at {self.client.shown} kept changing while blocks from {start} were fetched")

@@ -125,9 +125,13 @@ def test_a_second_writer_is_refused(idle: Busy, database_url: str) -> None:
     with WriterLock(engine, Stream.of(load(busy.manifest_path))):
         result = run("index", "run", "--rpc-url", busy.url, "--deployment", str(busy.manifest_path), "--database-url", database_url, "--once")
         assert_one_line_error(result, "another indexer is already writing deployment")
-    # Once the first writer is gone, the next one may start.
-    result = run("index", "run", "--rpc-url", busy.url, "--deployment", str(busy.manifest_path), "--database-url", database_url, "--once")
+    # Once the first writer is gone, the next one may start: this one set up by environment and a TOML file.
+    settings = busy.manifest_path.parent / "indexer.toml"
+    settings.write_text(f'deployment = "{busy.manifest_path.name}"\nconfirmations = 0\n')
+    result = run("index", "run", "--config", str(settings), "--once",
+                 env={"FLYWHEEL_RPC_URL": busy.url, "FLYWHEEL_DATABASE_URL": database_url})
     assert result.returncode == 0, result.stderr
+    assert f"to block {busy.deployed.w3.eth.block_number}" in result.stdout
 
 
 def test_uint256_near_the_top_round_trips_exactly(database_url: str) -> None:
@@ -164,9 +168,10 @@ def test_settings_are_validated() -> None:
         path.write_text("poll_interval = -1\n")
         with pytest.raises(FlywheelError, match="poll_interval must be a positive number"):
             config.load(path, {}, {})
-        path.write_text('rpc_url = "http://file"\ndatabase_url = "sqlite:///file.db"\nconfirmations = 3\n')
+        path.write_text('rpc_url = "http://file"\ndatabase_url = "sqlite:///file.db"\nconfirmations = 3\ndeployment = "m.json"\n')
         loaded = config.load(path, {"FLYWHEEL_RPC_URL": "http://env"}, {"confirmations": 5})
         assert (loaded.rpc_url, loaded.database_url, loaded.confirmations) == ("http://env", "sqlite:///file.db", 5)
+        assert loaded.deployment == str(Path(d) / "m.json")
         assert IndexerConfig().confirmations_for(31337) == 0 and IndexerConfig().confirmations_for(1) == 12
 
 
