@@ -103,6 +103,11 @@ def test_a_reorg_deeper_than_the_window_stops_the_indexer(busy: Busy, database_u
     with pytest.raises(ReorgTooDeep, match="reorg deeper than the 2-block window"):
         indexer.run(once=True)
     assert db_rows(indexer.engine) == before
+    # The daemon itself, following: it stops with that line rather than keep going.
+    result = run("index", "run", "--rpc-url", busy.url, "--deployment", str(busy.manifest_path), "--database-url", database_url,
+                 "--reorg-window", "2", "--poll-interval", "0.05")
+    assert_one_line_error(result, "reorg deeper than the 2-block window")
+    assert db_rows(indexer.engine) == before
 
 
 def test_a_flaky_node_loses_nothing_and_duplicates_nothing(busy: Busy, database_url: str) -> None:
