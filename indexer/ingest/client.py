@@ -29,7 +29,7 @@ from indexer.chain.node import redact
 from indexer.errors import FlywheelError
 
 # Fragments of the messages nodes send when a log query is too big or too slow
-# (geth, erigon, reth, nethermind, besu, anvil and the hosted providers).
+# (geth, erigon, reth, besu and hosted providers: Infura, Alchemy, QuickNode, Ankr...).
 RANGE_ERRORS = (
     "query returned more than", "too many results", "response size", "log response size exceeded",
     "limit exceeded", "range too large", "block range", "exceeds max", "exceed max", "max results", "query timeout",
@@ -89,8 +89,8 @@ class RpcAnswerError(FlywheelError):
 
 def is_range_error(message: str) -> bool:
     lowered = message.lower()
-    if any(fragment in lowered for fragment in BEHIND_ERRORS):
-        return False
+    if any(fragment in lowered for fragment in BEHIND_ERRORS + RATE_ERRORS):
+        return False  # "request limit exceeded" asks for patience, not a smaller range
     return any(fragment in lowered for fragment in RANGE_ERRORS)
 
 

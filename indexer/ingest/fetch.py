@@ -153,7 +153,7 @@ class Prefetch:
 
     def _produce(self, fetcher: Fetcher, start: int, stop: int, settled_below: int) -> None:
         try:
-            while start <= stop and not self._cancel.is_set():
+            while start <= stop and not self._cancel.is_set() and not fetcher.client.stop.is_set():
                 batch = fetcher.fetch(start, stop, settled_below)
                 self._put(batch)
                 start = batch.end + 1
