@@ -78,7 +78,8 @@ _INDEXED = {
 
 
 # Indexes on account columns: random keys, so each insert lands on another page of them. The first
-# backfill into empty tables drops them and builds them once at the head (`indexer.ingest.store`).
+# backfill into empty tables drops them and builds them once at the head (`indexer.ingest.store`), so a
+# migration that changes one of them must say IF EXISTS.
 LOOKUP_INDEXES: list[Index] = []
 
 
