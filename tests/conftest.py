@@ -86,3 +86,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+# Tests that reach a running anvil through these fixtures; those that start one themselves carry the mark.
+CHAIN_FIXTURES = {"anvil", "deployed", "busy", "idle", "chain_port"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what needs outside parts, so `-m "not chain and not pg"` is a loop of seconds."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & CHAIN_FIXTURES:
+            item.add_marker(pytest.mark.chain)
+        params = getattr(item, "callspec", None)
+        if params is not None and params.params.get("database_url") == "postgresql":
+            item.add_marker(pytest.mark.pg)

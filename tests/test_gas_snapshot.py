@@ -51,6 +51,7 @@ def test_committed_snapshot_names_every_figure() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.chain
 def test_gas_check_passes_against_the_committed_snapshot() -> None:
     """Measures on a private anvil; fails when any figure grew more than 2%, with the diff."""
     before = gas.SNAPSHOT_PATH.read_bytes()

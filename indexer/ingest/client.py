@@ -7,10 +7,13 @@ untracked by the garbage collector); everything else plain JSON values.
 
 Transport errors, timeouts, 5xx answers, cut-off bodies and rate limits (HTTP
 429, honouring Retry-After, or a JSON-RPC error that says so) are retried with
-exponential backoff and full jitter. A log query the node refuses or times out
-as too large (each common node words it differently) raises `RangeTooLarge`
-so the caller can halve the range. Waits end early when the daemon is asked
-to stop.
+exponential backoff and full jitter. A log query over several blocks that the
+node refuses or times out as too large (each common node words it
+differently) raises `RangeTooLarge` so the caller can halve the range. A
+query that cannot be split (one block, by number or by hash) has nothing to
+halve: its timeouts and "too large" answers are a slow or overloaded node,
+retried like any other passing failure. Waits end early when the daemon is
+asked to stop.
 """
 
 from __future__ import annotations
@@ -99,6 +102,13 @@ def is_rate_limited(error: dict) -> bool:
     return error.get("code") == 429 or any(fragment in message for fragment in RATE_ERRORS)
 
 
+def _transient(method: str, error: object) -> bool:
+    """An error in answer to one unsplittable call that asking again, later, can cure."""
+    if isinstance(error, dict) and is_rate_limited(error):
+        return True
+    return method == "eth_getLogs" and is_range_error(_message(error))
+
+
 def _message(error: object) -> str:
     return str(error.get("message", error)) if isinstance(error, dict) else str(error)
 
@@ -133,8 +143,9 @@ class NodeClient:
         finally:
             reply.close()
 
-    def _post(self, payload: bytes, range_query: bool, parse: Parse) -> Any:
-        """POST with retries; returns the body as `parse` reads it."""
+    def _post(self, payload: bytes, splittable: bool, parse: Parse) -> Any:
+        """POST with retries; returns the body as `parse` reads it. Only a `splittable` log query
+        raises `RangeTooLarge`; any other request that times out is asked again."""
         last = "no attempt"
         for attempt in range(self.retries + 1):
             delay = self.backoff(attempt)
@@ -145,7 +156,7 @@ class NodeClient:
                 last = "connect timeout"
             except (requests.Timeout, urllib3.exceptions.ReadTimeoutError):
                 self.on_error("timeout")
-                if range_query:
+                if splittable:
                     raise RangeTooLarge("the log query timed out") from None
                 last = "timed out"
             except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
@@ -156,7 +167,7 @@ class NodeClient:
                     self.on_error("rate_limited")
                     delay = _retry_after(reply, delay)
                     last = "HTTP 429"
-                elif status >= 400 and range_query and is_range_error(body[:2000].decode(errors="replace")):
+                elif status >= 400 and splittable and is_range_error(body[:2000].decode(errors="replace")):
                     self.on_error("range")
                     raise RangeTooLarge(body[:200].decode(errors="replace"))
                 elif status >= 500:
@@ -172,26 +183,33 @@ class NodeClient:
                 self.pause(delay)
         raise NodeError(f"the RPC node at {self.shown} kept failing ({last}) after {self.retries + 1} attempts")
 
-    def call(self, method: str, *params: Any, result: msgspec.json.Decoder = _JSON) -> Any:
-        """One call's result, decoded by `result` (plain JSON values unless told otherwise)."""
+    def call(self, method: str, *params: Any, result: msgspec.json.Decoder = _JSON, splittable: bool = False) -> Any:
+        """One call's result, decoded by `result` (plain JSON values unless told otherwise).
+
+        `splittable` marks a log query over more than one block: the only call
+        whose "too large" or timeout is the caller's to fix, by asking less.
+        """
         payload = orjson.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)})
         for attempt in range(self.retries + 1):
-            answer = self._post(payload, method == "eth_getLogs", _ANSWER.decode)
+            answer = self._post(payload, splittable, _ANSWER.decode)
             if answer.error is None:
                 if not answer.result:
                     self.on_error("bad_body")
                     raise NodeError(f"the RPC node at {self.shown} sent an answer to {method} without a result")
                 return self._result(answer.result, result)
-            if method == "eth_getLogs" and is_range_error(_message(answer.error)):
+            message = _message(answer.error)
+            if method == "eth_getLogs" and is_range_error(message):
                 self.on_error("range")
-                raise RangeTooLarge(_message(answer.error))
-            if not (isinstance(answer.error, dict) and is_rate_limited(answer.error)):
+                if splittable:
+                    raise RangeTooLarge(message)
+            elif isinstance(answer.error, dict) and is_rate_limited(answer.error):
+                self.on_error("rate_limited")
+            else:
                 self.on_error("rpc_error")
-                raise RpcAnswerError(f"{method} failed at {self.shown}: {_message(answer.error)}")
-            self.on_error("rate_limited")
+                raise RpcAnswerError(f"{method} failed at {self.shown}: {message}")
             if attempt < self.retries:
                 self.pause(self.backoff(attempt + 2))
-        raise NodeError(f"the RPC node at {self.shown} kept rate-limiting {method}")
+        raise NodeError(f"the RPC node at {self.shown} kept failing {method} ({message}) after {self.retries + 1} attempts")
 
     def _result(self, raw: msgspec.Raw, decoder: msgspec.json.Decoder) -> Any:
         try:
@@ -228,13 +246,15 @@ class NodeClient:
             else:
                 by_id = {a.id: a for a in answers}
                 if all(i in by_id for i in range(len(calls))):
-                    errors = [by_id[i].error for i in range(len(calls)) if by_id[i].error is not None]
-                    if not errors:
+                    failed = [(calls[i][0], by_id[i].error) for i in range(len(calls)) if by_id[i].error is not None]
+                    if not failed:
                         return [self._result(by_id[i].result or msgspec.Raw(b"null"), result) for i in range(len(calls))]
-                    if not all(isinstance(e, dict) and is_rate_limited(e) for e in errors):
+                    if not all(_transient(m, e) for m, e in failed):
                         self.on_error("rpc_error")
-                        raise RpcAnswerError(f"{calls[0][0]} failed at {self.shown}: {_message(errors[0])}")
-                    self.on_error("rate_limited")
+                        raise RpcAnswerError(f"{failed[0][0]} failed at {self.shown}: {_message(failed[0][1])}")
+                    # Every call in a batch is unsplittable (one block each): a "too large" is a slow node too.
+                    limited = any(isinstance(e, dict) and is_rate_limited(e) for _, e in failed)
+                    self.on_error("rate_limited" if limited else "range")
                 else:
                     self.on_error("bad_batch")  # answers missing: retry the batch whole, its calls are reads
             if attempt < self.retries:

@@ -221,6 +221,7 @@ class Indexer:
                 if at_head:
                     self._ensure_lookups()
                 failures = 0
+                self.metrics.retry_wait.set(0)
             except Stopped:
                 break
             except (NodeError, RpcAnswerError, OperationalError) as exc:
@@ -229,6 +230,8 @@ class Indexer:
                     raise FlywheelError(reason) from None
                 failures += 1
                 wait = min(MAX_RETRY_WAIT, self.config.poll_interval * 2**failures)
+                self.metrics.failures.inc()
+                self.metrics.retry_wait.set(wait)
                 self.log(f"{reason}; retrying in {wait:g} s")
                 self.stop.wait(wait)
                 continue

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from indexer.ingest.client import LOGS, Log, NodeClient, NodeError, RangeTooLarge, RpcAnswerError
 from indexer.ingest.store import Header
 
-CALM_RANGES = 4  # full ranges that must work after a shrink before the range grows again
+CALM_RANGES = 4  # full ranges that must work after a shrink before the range doubles again (else each full range doubles it)
 AHEAD = 2  # ranges fetched and decoded ahead of the writer: evens out ranges of uneven density
 RECENT_SPAN = 100  # blocks per fetch inside the reorg window: one batch of headers, one of log queries
 ATTEMPTS = 5  # fetches of a range that keeps changing under us before giving up
@@ -60,27 +60,23 @@ class Fetcher:
         self.on_resize(size)
 
     def _logs(self, start: int, limit: int) -> tuple[int, list[Log]]:
-        """Logs of `start` up to at most `limit` blocks on, as many as the node accepts in one query."""
-        refusals = 0
+        """Logs of `start` up to at most `limit` blocks on, as many as the node accepts in one query.
+
+        A query of one block cannot shrink: the client retries it as a passing failure and, if the node
+        never answers it, raises `NodeError`, which the daemon waits out (or reports, with `--once`).
+        """
         while True:
             end = start + min(self.size, limit) - 1
             try:
-                logs = self.client.call("eth_getLogs", {**self.filter, "fromBlock": hex(start), "toBlock": hex(end)}, result=LOGS)
+                logs = self.client.call("eth_getLogs", {**self.filter, "fromBlock": hex(start), "toBlock": hex(end)},
+                                        result=LOGS, splittable=end > start)
                 break
             except RangeTooLarge:
-                if end > start:
-                    self._resize(max(1, min(self.size, end - start + 1) // 2))
-                    self._calm = CALM_RANGES
-                    continue
-                # One block cannot be split: a slow node or a passing error, so wait and ask again.
-                refusals += 1
-                if refusals > self.client.retries:
-                    raise NodeError(f"the node at {self.client.shown} refuses the logs of block {start} even alone") from None
-                self.client.pause(self.client.backoff(refusals))
+                self._resize(max(1, (end - start + 1) // 2))
+                self._calm = CALM_RANGES
         if end - start + 1 == self.size < self.max_size:
-            if self._calm:
-                self._calm -= 1
-            else:
+            self._calm = max(0, self._calm - 1)
+            if not self._calm:
                 self._resize(min(self.max_size, self.size * 2))
         return end, logs
 

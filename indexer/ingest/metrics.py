@@ -21,6 +21,10 @@ class Metrics:
         self.rpc_errors = Counter("flywheel_rpc_errors", "RPC failures, by kind", ["kind"], registry=self.registry)
         self.range_size = Gauge("flywheel_range_blocks", "Current eth_getLogs range size", registry=self.registry)
         self.reorgs = Counter("flywheel_reorgs", "Chain reorganisations rolled back", registry=self.registry)
+        self.failures = Counter("flywheel_poll_failures", "Polls that failed on the node or the database and were retried",
+                                registry=self.registry)
+        self.retry_wait = Gauge("flywheel_retry_wait_seconds", "Pause before the next try after failing polls; 0 when healthy",
+                                registry=self.registry)
         self.ready = threading.Event()
 
 

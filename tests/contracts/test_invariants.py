@@ -584,6 +584,7 @@ def deployment(request):
 FUZZ_EXAMPLES = int(os.environ.get("FLYWHEEL_FUZZ_EXAMPLES", "0"))
 
 
+@pytest.mark.slow
 def test_system_invariants(deployment, people):
     names = ["alice", "bob", "carol", "dave"]
     accounts = [people[n] for n in names] + [boa.env.generate_address(f"customer{i}") for i in range(2)]

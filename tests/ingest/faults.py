@@ -1,9 +1,13 @@
 """An HTTP proxy on 127.0.0.1 that forwards JSON-RPC to a node and injects the faults real nodes show.
 
-Besides transport faults it can play a node that lags behind the chain
-(`lag`), and run a hook right after a log query was answered upstream and
-before its answer is returned (`after_logs`), to reorganise the chain in
-the middle of a fetch.
+Each call path the indexer uses (`PATHS`) walks the fault plan on its own,
+from a chosen offset, so every path meets every fault kind once it has made
+as many requests as the plan is long, wherever the faults happen to fall;
+`injected` counts them by path and kind. Besides transport faults it can
+play a node that lags behind the chain (`lag`), a node whose log queries
+fail for good (`logs_down`), and run a hook right after a log query was
+answered upstream and before its answer is returned (`after_logs`), to
+reorganise the chain in the middle of a fetch.
 """
 
 from __future__ import annotations
@@ -19,29 +23,51 @@ import requests
 
 # The fault each request meets, in turn; None forwards it untouched.
 PLAN = (None, "500", None, "429", None, "slow", None, "truncated", None, "rpc_rate_limit", None, None)
+FAULTS = frozenset(f for f in PLAN if f)
+# single calls, header batches, log queries over a block range, per-block log queries alone and batched.
+PATHS = ("call", "batch", "logs_range", "logs_block", "logs_block_batch")
+
+
+def path_of(request: object) -> str:
+    calls = request if isinstance(request, list) else [request]
+    logs = [c for c in calls if c.get("method") == "eth_getLogs"]
+    if not logs:
+        return "batch" if isinstance(request, list) else "call"
+    if isinstance(request, list):
+        return "logs_block_batch"
+    return "logs_block" if "blockHash" in logs[0]["params"][0] else "logs_range"
 
 
 class FaultyProxy:
     def __init__(self, upstream: str, max_log_range: int | None = None, slow_seconds: float = 0.8,
-                 plan: tuple[str | None, ...] = PLAN) -> None:
+                 plan: tuple[str | None, ...] = PLAN, offset: int = 0) -> None:
         self.upstream = upstream
         self.max_log_range = max_log_range
         self.slow_seconds = slow_seconds
         self.injected: dict[str, int] = {}
+        self.by_path: dict[tuple[str, str], int] = {}  # (path, fault) -> times injected
         self.lag = 0  # blocks this node pretends not to have seen yet
+        self.logs_down = False  # every log query answers HTTP 500, every other call works
         self.after_logs: Callable[[], None] | None = None  # run once, after the next log query is answered upstream
-        self._plan = itertools.cycle(plan)
+        shifted = plan[offset % len(plan):] + plan[:offset % len(plan)]
+        self._plans = {path: itertools.cycle(shifted) for path in PATHS}
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
-    def _count(self, kind: str) -> None:
+    def _count(self, kind: str, path: str | None = None) -> None:
         with self._lock:
             self.injected[kind] = self.injected.get(kind, 0) + 1
+            if path is not None:
+                self.by_path[path, kind] = self.by_path.get((path, kind), 0) + 1
 
-    def _next(self) -> str | None:
+    def _next(self, path: str) -> str | None:
         with self._lock:
-            return next(self._plan)
+            return next(self._plans[path])
+
+    def missed(self) -> set[tuple[str, str]]:
+        """The (call path, fault) pairs never injected."""
+        return {(p, f) for p in PATHS for f in FAULTS} - self.by_path.keys()
 
     def _upstream(self, request: object) -> bytes:
         return requests.post(self.upstream, data=orjson.dumps(request), headers={"Content-Type": "application/json"}, timeout=30).content
@@ -110,23 +136,24 @@ class FaultyProxy:
                 if refused is not None:
                     proxy._count("range")
                     return self._send(200, refused)
-                fault = proxy._next()
+                path = path_of(orjson.loads(body))
+                if proxy.logs_down and path.startswith("logs"):
+                    proxy._count("logs_down")
+                    return self._send(500, b"log index unavailable")
+                fault = proxy._next(path)
+                if fault is not None:
+                    proxy._count(fault, path)
                 if fault == "500":
-                    proxy._count("500")
                     return self._send(500, b"upstream failure")
                 if fault == "429":
-                    proxy._count("429")
                     return self._send(429, b"slow down", {"Retry-After": "0"})
                 if fault == "rpc_rate_limit":
-                    proxy._count("rpc_rate_limit")
                     return self._send(200, proxy._rate_limited(body))
                 if fault == "slow":
-                    proxy._count("slow")
                     time.sleep(proxy.slow_seconds)
                 reply = requests.post(proxy.upstream, data=body, headers={"Content-Type": "application/json"}, timeout=30)
                 proxy._after(orjson.loads(body))
                 if fault == "truncated":
-                    proxy._count("truncated")
                     return self._send(200, reply.content, cut=True)
                 self._send(reply.status_code, reply.content)
 

@@ -110,18 +110,113 @@ def test_a_reorg_deeper_than_the_window_stops_the_indexer(busy: Busy, database_u
     assert db_rows(indexer.engine) == before
 
 
-def test_a_flaky_node_loses_nothing_and_duplicates_nothing(busy: Busy, database_url: str) -> None:
-    with FaultyProxy(busy.url, max_log_range=6) as proxy:
-        metrics_kinds = {}
+def mine(busy: Busy, blocks: int) -> None:
+    for _ in range(blocks):
+        busy.deployed.w3.provider.make_request("evm_mine", [])
+
+
+@pytest.mark.parametrize("offset", [0, 5])
+def test_a_flaky_node_loses_nothing_and_duplicates_nothing(busy: Busy, database_url: str, offset: int) -> None:
+    """Every fault kind meets every call path: single calls and header batches, log queries over ranges,
+    and per-block log queries alone (the follower's one new block) and batched."""
+    with FaultyProxy(busy.url, max_log_range=6, offset=offset) as proxy:
+        metrics_kinds: dict[str, int] = {}
         client = NodeClient(proxy.url, timeout=0.4, retries=12, base_delay=0.005, max_delay=0.05,
                             on_error=lambda kind: metrics_kinds.__setitem__(kind, metrics_kinds.get(kind, 0) + 1))
         # A small window: old blocks go through range queries, the newest through per-block ones.
         indexer = make_indexer(busy, database_url, client=client, batch_blocks=50, max_batch_blocks=200, reorg_window=8)
         indexer.run(once=True)
-        assert db_rows(indexer.engine) == chain_rows(busy.deployed.w3, busy.deployed.manifest)
-        assert proxy.injected.keys() >= {"500", "429", "slow", "truncated", "range", "rpc_rate_limit"}
-        assert {"http_5xx", "rate_limited", "timeout", "transport"} <= metrics_kinds.keys()
         assert indexer.fetcher.size < 50  # the range shrank to what the node accepts
+        # Then, restarted (its range size fresh), follow the head one, two and three blocks at a time: one new
+        # block's logs go in a single call, several in a batch. Until each path has met the whole plan.
+        indexer = make_indexer(busy, database_url, client=client, batch_blocks=50, max_batch_blocks=200, reorg_window=8)
+        for round_ in range(80):
+            if not proxy.missed():
+                break
+            if round_ % 3 == 0:
+                pay(busy, 6 + round_ % 4, 1_000 + round_)
+            else:
+                mine(busy, 1 + round_ % 2)
+            indexer.run(once=True)
+        assert not proxy.missed(), f"fault kinds that never met a call path: {sorted(proxy.missed())}"
+        assert db_rows(indexer.engine) == chain_rows(busy.deployed.w3, busy.deployed.manifest)
+        assert proxy.injected["range"] > 0
+        assert {"http_5xx", "rate_limited", "timeout", "transport"} <= metrics_kinds.keys()
+
+
+def _run_in_thread(indexer: Indexer, once: bool) -> tuple[threading.Thread, list[BaseException]]:
+    raised: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            indexer.run(once=once)
+        except BaseException as exc:  # noqa: BLE001 - the test reads it
+            raised.append(exc)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread, raised
+
+
+def test_once_a_node_that_fails_for_good_mid_catch_up_is_one_error_within_the_retry_budget(idle: Busy, database_url: str) -> None:
+    pay(idle, 6, 1_000_000)
+    with FaultyProxy(idle.url, plan=(None,)) as proxy:
+        proxy.logs_down = True  # every other call still works: only the catch-up itself fails
+        client = NodeClient(proxy.url, timeout=2, retries=3, base_delay=0.01, max_delay=0.05)
+        indexer = make_indexer(idle, database_url, client=client)
+        thread, raised = _run_in_thread(indexer, once=True)
+        thread.join(20)
+        if thread.is_alive():
+            indexer.stop.set()
+            thread.join(10)
+            pytest.fail("--once kept retrying a node that fails for good instead of stopping")
+    assert len(raised) == 1 and isinstance(raised[0], FlywheelError)
+    assert "kept failing" in str(raised[0]) and "\n" not in str(raised[0])
+    assert proxy.injected["logs_down"] == 4  # the first attempt and 3 retries, then the error
+    with indexer.engine.connect() as conn:
+        assert conn.execute(select(checkpoint)).first() is None
+
+
+def test_once_from_the_command_line_the_failing_node_is_one_line(idle: Busy, tmp_path) -> None:
+    with FaultyProxy(idle.url, plan=(None,)) as proxy:
+        proxy.logs_down = True
+        settings = tmp_path / "indexer.toml"
+        settings.write_text("rpc_retries = 2\nrpc_timeout = 2\n")
+        result = run("index", "run", "--rpc-url", proxy.url, "--deployment", str(idle.manifest_path), "--config", str(settings),
+                     "--database-url", f"sqlite:///{tmp_path / 'f.db'}", "--once")
+    assert_one_line_error(result, "the RPC node at http://127.0.0.1:")
+    assert "kept failing (HTTP 500) after 3 attempts" in result.stderr
+
+
+def test_following_a_node_that_fails_mid_catch_up_backs_off_and_resumes_with_nothing_lost(idle: Busy, database_url: str) -> None:
+    lines: list[str] = []
+    with FaultyProxy(idle.url, plan=(None,)) as proxy:
+        client = NodeClient(proxy.url, timeout=2, retries=1, base_delay=0.001, max_delay=0.01)
+        indexer = make_indexer(idle, database_url, client=client)
+        indexer.log = lines.append
+        indexer.run(once=True)
+        pay(idle, 6, 1_000_000)
+        proxy.logs_down = True
+        thread, raised = _run_in_thread(indexer, once=False)
+        try:
+            failures = indexer.metrics.failures
+            deadline = time.monotonic() + 30
+            while failures._value.get() < 4 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert failures._value.get() >= 4, "the follower did not count the node's failures"
+            assert indexer.metrics.retry_wait._value.get() > 0
+            waits = [float(line.rsplit("retrying in ", 1)[1].split()[0]) for line in lines if "retrying in" in line]
+            assert waits[:4] == [0.1, 0.2, 0.4, 0.8]  # the pause doubles from the poll interval
+            assert not raised and thread.is_alive()
+            proxy.logs_down = False
+            wait_until_at(indexer, idle)
+            assert indexer.metrics.retry_wait._value.get() == 0
+        finally:
+            indexer.stop.set()
+            thread.join(10)
+    assert not raised
+    expected = chain_rows(idle.deployed.w3, idle.deployed.manifest)
+    assert len(expected["payment_received"]) == 1 and db_rows(indexer.engine) == expected
 
 
 def test_a_second_writer_is_refused(idle: Busy, database_url: str) -> None:

@@ -43,6 +43,7 @@ SMALL = Scenario(contributors=12, initial_contributors=3, adoption_midpoint=2, c
                  wash_self_dealers=1, wash_funded=1)
 
 
+@pytest.mark.chain
 def test_same_seed_on_a_fresh_chain_gives_the_same_events(tmp_path: Path) -> None:
     first = _simulate_fresh(tmp_path, "a", seed=7, epochs=5, scenario=SMALL)
     second = _simulate_fresh(tmp_path, "b", seed=7, epochs=5, scenario=SMALL)
