@@ -39,7 +39,7 @@ from indexer.chain.manifest import Manifest, load
 from indexer.db import migrate
 from indexer.db.engine import make_engine
 from indexer.db.schema import EVENT_TABLES
-from indexer.ingest.client import NodeClient
+from indexer.chain.rpc import NodeClient
 from indexer.ingest.config import IndexerConfig
 from indexer.ingest.daemon import Indexer
 from indexer.ingest.decode import addresses

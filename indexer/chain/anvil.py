@@ -13,8 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
+from indexer.chain.rpc import NodeClient, NodeError
 from indexer.errors import FlywheelError
 from indexer.paths import NODE_MODULES, state_home
 
@@ -74,20 +73,15 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def chain_id(url: str, timeout: float = 2.0) -> int:
-    reply = requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=timeout)
-    return int(reply.json()["result"], 16)
-
-
 def _wait_ready(url: str, proc: subprocess.Popen, log: Path, deadline: float) -> None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             tail = log.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
             raise FlywheelError(f"anvil exited at start: {tail[0]}")
         try:
-            chain_id(url, timeout=0.5)
+            NodeClient(url, timeout=0.5, retries=0).chain_id()
             return
-        except requests.RequestException:
+        except NodeError:
             time.sleep(0.05)
     proc.kill()
     raise FlywheelError(f"anvil did not answer on {url} in time")

@@ -8,7 +8,10 @@ from web3 import Web3
 from web3.contract import Contract
 
 from indexer.chain.build import Artifact, build
+from indexer.chain import manifest as manifests
 from indexer.chain.manifest import Manifest
+from indexer.chain.node import connect, require_code, rpc_of
+from indexer.chain.rpc import NodeClient
 
 # manifest key -> contract source
 SOURCES = {
@@ -25,6 +28,7 @@ SOURCES = {
 class Deployment:
     w3: Web3
     manifest: Manifest
+    rpc: NodeClient  # the transport under w3, for raw calls and transactions
     network_token: Contract
     payment_token: Contract
     payment_gateway: Contract
@@ -39,15 +43,12 @@ def bind(w3: Web3, manifest: Manifest, artifacts: dict[str, Artifact] | None = N
         key: w3.eth.contract(address=manifest.contracts[key], abi=artifacts[source].abi)
         for key, source in SOURCES.items()
     }
-    return Deployment(w3=w3, manifest=manifest, **handles)
+    return Deployment(w3=w3, manifest=manifest, rpc=rpc_of(w3), **handles)
 
 
 def open_deployment(rpc_url: str, manifest_path) -> Deployment:
     """Load a manifest, check the node is on its chain and its contracts exist, and bind them."""
-    from indexer.chain import manifest as manifests
-    from indexer.chain.node import connect, require_code
-
     m = manifests.load(manifest_path)
     w3, _ = connect(rpc_url, expect_chain_id=m.chain_id)
-    require_code(w3, m.contracts)
+    require_code(rpc_of(w3), m.contracts)
     return bind(w3, m)

@@ -11,7 +11,8 @@ from indexer.chain import accounts
 from indexer.chain.build import Artifact, build
 from indexer.chain.manifest import Manifest
 from indexer.chain.params import Params
-from indexer.chain.tx import Sender
+from indexer.chain.node import rpc_of
+from indexer.chain.wallet import Sender
 from indexer.errors import FlywheelError
 
 REPORTER_ROLE = keccak(text="REPORTER_ROLE")
@@ -37,7 +38,7 @@ def deploy(w3: Web3, chain_id: int, params: Params, progress: Progress = lambda 
     if params.payment_token is None and chain_id != accounts.LOCAL_CHAIN_ID:
         raise FlywheelError(f"chain {chain_id} is not a local chain: set payment_token in the params file (MockUSD is for local chains only)")
     artifacts = artifacts or build()
-    sender = Sender(w3, accounts.signer(chain_id), chain_id)
+    sender = Sender(rpc_of(w3), accounts.signer(chain_id), chain_id)
     roles = _resolve_roles(params, chain_id, sender.address)
     latest = w3.eth.get_block("latest")
     genesis = params.genesis if params.genesis is not None else latest["timestamp"]
@@ -46,14 +47,15 @@ def deploy(w3: Web3, chain_id: int, params: Params, progress: Progress = lambda 
     def create(name: str, *args) -> str:
         progress(f"deploying {name}")
         art = artifacts[name]
-        receipt = sender.transact(w3.eth.contract(abi=art.abi, bytecode=art.bytecode).constructor(*args), label=f"deploying {name}")
-        first_block.append(receipt["blockNumber"])
-        return receipt["contractAddress"]
+        init_code = w3.eth.contract(abi=art.abi, bytecode=art.bytecode).constructor(*args).data_in_transaction
+        address = sender.create(bytes.fromhex(init_code[2:]), label=f"deploying {name}")
+        first_block.append(int(rpc_of(w3).receipt(sender.sent[-1].tx_hash)["blockNumber"], 16))
+        return address
 
     def call(address: str, name: str, fn: str, *args) -> None:
         progress(f"{name}.{fn}")
         contract = w3.eth.contract(address=address, abi=artifacts[name].abi)
-        sender.transact(getattr(contract.functions, fn)(*args), label=f"{name}.{fn}")
+        sender.call(getattr(contract.functions, fn)(*args), label=f"{name}.{fn}")
 
     payment_token = params.payment_token or create("MockUSD")
     token = create("NetworkToken", params.token_name, params.token_symbol, params.max_supply)

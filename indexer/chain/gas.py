@@ -32,7 +32,8 @@ from indexer.chain.deploy import deploy
 from indexer.chain.manifest import Manifest
 from indexer.chain.node import connect
 from indexer.chain.params import Params
-from indexer.chain.tx import Sender
+from indexer.chain.node import rpc_of
+from indexer.chain.wallet import Sender
 from indexer.errors import FlywheelError
 from indexer.paths import REPO_ROOT
 from indexer.settle.merkle import Entitlement, EntitlementTree
@@ -105,28 +106,20 @@ class Driver:
         self.w3 = w3
         self.manifest = manifest
         self.contracts = bind(w3, manifest, artifacts)
-        self.reporter = Sender(w3, accounts.signer(chain_id), chain_id)
-        self.customer = Sender(w3, accounts.dev_account(2), chain_id)
-        self.operator = Sender(w3, accounts.dev_account(3), chain_id)
+        self.rpc = rpc = rpc_of(w3)
+        self.reporter = Sender(rpc, accounts.signer(chain_id), chain_id)
+        self.customer = Sender(rpc, accounts.dev_account(2), chain_id)
+        self.operator = Sender(rpc, accounts.dev_account(3), chain_id)
 
     # time
-
-    def _dev_rpc(self, method: str, params: list) -> object:
-        try:
-            reply = self.w3.provider.make_request(method, params)
-        except Exception as exc:  # web3 raises its own error types for RPC errors
-            raise FlywheelError(f"the node refused {method}: it must be a dev chain such as anvil ({exc})") from None
-        if "error" in reply:
-            raise FlywheelError(f"the node refused {method}: it must be a dev chain such as anvil ({reply['error']})")
-        return reply.get("result")
 
     def now(self) -> int:
         return self.w3.eth.get_block("latest")["timestamp"]
 
     def warp_to(self, timestamp: int) -> None:
         """Mine a block at `timestamp` (or just after the head, if that is later)."""
-        self._dev_rpc("evm_setNextBlockTimestamp", [max(timestamp, self.now() + 1)])
-        self._dev_rpc("evm_mine", [])
+        self.rpc.dev("evm_setNextBlockTimestamp", max(timestamp, self.now() + 1))
+        self.rpc.dev("evm_mine")
 
     def end_epoch(self, epoch: int) -> None:
         p = self.manifest.parameters
@@ -139,28 +132,32 @@ class Driver:
 
     # operations; each returns the receipt
 
+    def _send(self, sender: Sender, fn: object, label: str) -> dict:
+        """Send and return web3's receipt, whose logs web3's event decoders read."""
+        return self.w3.eth.get_transaction_receipt(sender.call(fn, label)["transactionHash"])
+
     def post_price(self, price: int = 2 * 10**8) -> dict:
-        return self.reporter.transact(self.contracts.price_feed.functions.post_price(price), label="post_price")
+        return self._send(self.reporter, self.contracts.price_feed.functions.post_price(price), "post_price")
 
     def fund_customer(self, amount: int) -> None:
         usd = self.contracts.payment_token.functions
-        self.customer.transact(usd.faucet(amount), label="faucet")
+        self._send(self.customer, usd.faucet(amount), "faucet")
         # A standing unlimited approval, as a subscription customer gives once.
-        self.customer.transact(usd.approve(self.contracts.payment_gateway.address, MAX_UINT256), label="approve")
+        self._send(self.customer, usd.approve(self.contracts.payment_gateway.address, MAX_UINT256), "approve")
 
     def pay(self, amount: int, reference: bytes = bytes(32)) -> dict:
-        return self.customer.transact(self.contracts.payment_gateway.functions.pay(amount, reference), label="pay")
+        return self._send(self.customer, self.contracts.payment_gateway.functions.pay(amount, reference), "pay")
 
     def register(self, node_id: bytes) -> dict:
-        return self.operator.transact(self.contracts.node_registry.functions.register(node_id), label="register")
+        return self._send(self.operator, self.contracts.node_registry.functions.register(node_id), "register")
 
     def retire(self, node_id: bytes) -> dict:
-        return self.operator.transact(self.contracts.node_registry.functions.retire(node_id), label="retire")
+        return self._send(self.operator, self.contracts.node_registry.functions.retire(node_id), "retire")
 
     def finalize(self, epoch: int, tree: EntitlementTree, subsidy: int, revenue: int) -> dict:
         n = len(tree.entitlements)
         call = self.contracts.reward_distributor.functions.finalize(epoch, tree.root, subsidy, revenue, n, n)
-        return self.reporter.transact(call, label=f"finalize epoch {epoch}")
+        return self._send(self.reporter, call, f"finalize epoch {epoch}")
 
     @staticmethod
     def claim_args(tree: EntitlementTree, index: int, proof: list[bytes] | None = None) -> tuple:
@@ -169,11 +166,11 @@ class Driver:
 
     def claim(self, tree: EntitlementTree, index: int, proof: list[bytes] | None = None) -> dict:
         call = self.contracts.reward_distributor.functions.claim(*self.claim_args(tree, index, proof))
-        return self.reporter.transact(call, label="claim")
+        return self._send(self.reporter, call, "claim")
 
     def claim_many(self, tree: EntitlementTree, indices: list[int]) -> dict:
         call = self.contracts.reward_distributor.functions.claim_many([self.claim_args(tree, i) for i in indices])
-        return self.reporter.transact(call, label="claim_many")
+        return self._send(self.reporter, call, "claim_many")
 
     def claimed_events(self, receipt: dict) -> list[tuple[int, int]]:
         # The receipt also holds the tokens' Transfer logs, which are not the distributor's to decode.

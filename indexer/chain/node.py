@@ -1,55 +1,80 @@
-"""Connect to a JSON-RPC node with web3.py, turning every way that can go wrong into one line."""
+"""Connect to a JSON-RPC node, turning every way that can go wrong into one line.
+
+web3.py is kept for what it does well (contract ABIs, encoding, decoding),
+but its requests go through `NodeClient` like everything else, by way of a
+provider: one transport, one set of retries, one redaction of the URL.
+"""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
-import requests
 from web3 import Web3
+from web3.providers.base import JSONBaseProvider
+from web3.types import RPCEndpoint, RPCResponse
 
+from indexer.chain.rpc import NodeClient, NodeError, RpcAnswerError, redact
 from indexer.errors import FlywheelError
 
 TIMEOUT = 10
 
 
-def redact(url: str) -> str:
-    """The URL without credentials, path or query: hosted nodes carry API keys in any of them
-    (`https://eth-mainnet.g.alchemy.com/v2/KEY`, `https://mainnet.infura.io/v3/KEY`, `?apikey=`)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    hidden = "/…" if parts.path.strip("/") or parts.query else ""
-    return f"{parts.scheme}://{host}{hidden}" if parts.scheme else "<invalid URL>"
+class Web3Provider(JSONBaseProvider):
+    """web3's requests, sent by a `NodeClient`; the node's JSON-RPC errors go back to web3 as they came,
+    so it raises its own revert errors with their reasons."""
+
+    def __init__(self, client: NodeClient) -> None:
+        super().__init__()
+        self.client = client
+
+    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+        try:
+            return {"jsonrpc": "2.0", "id": 0, "result": self.client.call(method, *params)}
+        except RpcAnswerError as exc:
+            return {"jsonrpc": "2.0", "id": 0, "error": exc.error}
+
+    def is_connected(self, show_traceback: bool = False) -> bool:
+        return True
+
+
+def client(url: str, timeout: float = TIMEOUT, retries: int = 3) -> NodeClient:
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise FlywheelError(f"RPC URL must be http:// or https://: {redact(url)}")
+    return NodeClient(url, timeout=timeout, retries=retries)
 
 
 def probe_chain_id(url: str, timeout: float = TIMEOUT) -> int:
     """Ask the node for its chain id; any answer that is not a JSON-RPC chain id is an error."""
     shown = redact(url)
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise FlywheelError(f"RPC URL must be http:// or https://: {shown}")
     try:
-        reply = requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=timeout)
-    except requests.Timeout:
-        raise FlywheelError(f"RPC node at {shown} did not answer within {timeout}s") from None
-    except requests.RequestException:
-        raise FlywheelError(f"cannot reach an RPC node at {shown}") from None
-    try:
-        result = reply.json()["result"]
-        return int(result, 16)
-    except (ValueError, KeyError, TypeError):
-        raise FlywheelError(f"{shown} did not answer eth_chainId like a JSON-RPC node (HTTP {reply.status_code})") from None
+        return client(url, timeout, retries=1).chain_id()
+    except NodeError as exc:
+        if exc.unreadable:
+            raise FlywheelError(f"{shown} did not answer eth_chainId like a JSON-RPC node") from None
+        raise FlywheelError(f"cannot reach an RPC node at {shown}: {str(exc).split('kept failing ', 1)[-1]}") from None
+    except (RpcAnswerError, ValueError, TypeError):
+        raise FlywheelError(f"{shown} did not answer eth_chainId like a JSON-RPC node") from None
 
 
 def connect(url: str, expect_chain_id: int | None = None) -> tuple[Web3, int]:
+    """web3 on the node at `url` (checked to be on `expect_chain_id`), and the chain id."""
     chain_id = probe_chain_id(url)
     if expect_chain_id is not None and chain_id != expect_chain_id:
         raise FlywheelError(f"chain id mismatch: the node at {redact(url)} is chain {chain_id}, the deployment is on chain {expect_chain_id}")
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": TIMEOUT}))
-    return w3, chain_id
+    return Web3(Web3Provider(client(url))), chain_id
 
 
-def require_code(w3: Web3, contracts: dict[str, str]) -> None:
-    for name, address in contracts.items():
-        if len(w3.eth.get_code(address)) == 0:
+def rpc_of(w3: Web3) -> NodeClient:
+    """The transport under a `connect`ed web3."""
+    provider = w3.provider
+    if not isinstance(provider, Web3Provider):
+        raise TypeError("web3 was not made by indexer.chain.node.connect")
+    return provider.client
+
+
+def require_code(rpc: NodeClient, contracts: dict[str, str]) -> None:
+    codes = rpc.batch([("eth_getCode", [address, "latest"]) for address in contracts.values()])
+    for (name, address), code in zip(contracts.items(), codes):
+        if code in (None, "0x", ""):
             raise FlywheelError(f"no contract code at {name} address {address} on this chain")

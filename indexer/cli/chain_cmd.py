@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from indexer.chain import anvil
+from indexer.chain.rpc import NodeClient
 from indexer.cli.output import console, info
 from indexer.errors import FlywheelError
 
@@ -35,18 +36,12 @@ def status(port: int = PortOption) -> None:
     """Tell whether a chain runs on the port, and its head."""
     chain = anvil.recorded(port)
     url = anvil.rpc_url(port)
+    node = NodeClient(url, timeout=2, retries=0)
     try:
-        from indexer.chain.node import probe_chain_id
-
-        chain_id = probe_chain_id(url, timeout=2)
+        chain_id, head = node.chain_id(), node.block_number()
     except FlywheelError:
-        chain_id = None
-    if chain_id is None:
         console.print(f"no chain answers on {url}")
         raise typer.Exit(1)
-    import requests
-
-    head = int(requests.post(url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []}, timeout=2).json()["result"], 16)
     owner = f"started by flywheel, pid {chain.pid}" if chain else "not started by flywheel"
     console.print(f"chain on {url}: chain id {chain_id}, head block {head} ({owner})")
 

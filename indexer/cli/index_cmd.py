@@ -16,13 +16,14 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from indexer.chain import anvil, manifest as manifests
-from indexer.chain.node import probe_chain_id, redact
+from indexer.chain.node import probe_chain_id, require_code
+from indexer.chain.rpc import redact
 from indexer.cli.output import console, err_console, is_terminal
 from indexer.db import engine as engines, migrate
 from indexer.db.schema import EVENT_TABLES, checkpoint, deployment
 from indexer.errors import FlywheelError
 from indexer.ingest import config as configs
-from indexer.ingest.client import NodeClient
+from indexer.chain.rpc import NodeClient
 from indexer.ingest.daemon import Indexer
 from indexer.ingest.lock import WriterLock
 from indexer.ingest.metrics import Metrics, serve
@@ -31,13 +32,6 @@ from indexer.ingest.store import Stream
 
 app = typer.Typer(help="Index a deployment's events into SQL.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
-
-
-def _check_contracts(client: NodeClient, m: manifests.Manifest) -> None:
-    codes = client.batch([("eth_getCode", [address, "latest"]) for address in m.contracts.values()])
-    for (name, address), code in zip(m.contracts.items(), codes):
-        if code in (None, "0x", ""):
-            raise FlywheelError(f"no contract code at {name} address {address} on this chain")
 
 
 def _logger(tty: bool) -> Callable[[str], None]:
@@ -91,7 +85,7 @@ def _connect(cfg: configs.IndexerConfig, stop: threading.Event, metrics: Metrics
         raise FlywheelError(f"chain id mismatch: the node at {redact(url)} is chain {chain_id}, the deployment is on chain {m.chain_id}")
     client = NodeClient(url, timeout=cfg.rpc_timeout, retries=cfg.rpc_retries, stop=stop,
                         on_error=lambda kind: metrics.rpc_errors.labels(kind).inc())
-    _check_contracts(client, m)
+    require_code(client, m.contracts)
     return m, client
 
 

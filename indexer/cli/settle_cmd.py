@@ -9,7 +9,6 @@ from rich.table import Table
 
 from indexer.chain import accounts, anvil
 from indexer.chain.contracts import open_deployment
-from indexer.chain.rpc import Rpc
 from indexer.chain.wallet import InstantSubmitter, Wallet
 from indexer.cli.output import console, info
 from indexer.errors import FlywheelError
@@ -27,10 +26,8 @@ StoreOption = typer.Option(None, "--store", help="Settlement store directory; de
 def _session(rpc_url: str | None, deployment: Path):
     url = rpc_url or anvil.default_rpc_url()
     d = open_deployment(url, deployment)
-    rpc = Rpc(url)
     account = accounts.signer(d.manifest.chain_id)
-    wallet = Wallet(account, d.w3.eth.get_transaction_count(account.address, "pending"))
-    return d, rpc, wallet
+    return d, d.rpc, Wallet(account, d.rpc.nonce(account.address))
 
 
 @epoch_app.command("close")
@@ -80,7 +77,7 @@ def claim(
     d, rpc, wallet = _session(rpc_url, deployment)
     store = SettlementStore(store_dir or default_dir(deployment))
     tree = claiming.claimable_tree(d, store)
-    items = claiming.owed(d, rpc, tree, None if all_accounts else [account])
+    items = claiming.owed(d, tree, None if all_accounts else [account])
     if not items:
         console.print("nothing to claim")
         return

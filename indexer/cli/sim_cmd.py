@@ -12,7 +12,6 @@ from rich.table import Table
 
 from indexer.chain import accounts, anvil
 from indexer.chain.contracts import open_deployment
-from indexer.chain.rpc import Rpc
 from indexer.cli.output import console, info, is_terminal
 from indexer.errors import FlywheelError
 from indexer.settle.store import SettlementStore, default_dir
@@ -63,7 +62,7 @@ def run_simulation(rpc_url: str | None, deployment: Path, epochs: int, seed: int
         raise FlywheelError(f"simulate drives a local anvil (chain 31337), not chain {d.manifest.chain_id}")
     if not d.manifest.payment_token_is_mock:
         raise FlywheelError("simulate needs the MockUSD payment token of a local deployment")
-    sim = Simulation(d, Rpc(url), SettlementStore(store_dir or default_dir(deployment)), scenario, seed)
+    sim = Simulation(d, SettlementStore(store_dir or default_dir(deployment)), scenario, seed)
     started = time.monotonic()
     if is_terminal():
         columns = (TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("epochs"), TimeElapsedColumn(), TimeRemainingColumn())

@@ -29,7 +29,7 @@ from indexer.chain.manifest import Manifest
 from indexer.errors import FlywheelError
 from indexer.ingest import decode as decoding
 from indexer.ingest import store
-from indexer.ingest.client import Log, NodeClient, NodeError, RpcAnswerError, Stopped
+from indexer.chain.rpc import Log, NodeClient, NodeError, RpcAnswerError, Stopped
 from indexer.ingest.config import IndexerConfig
 from indexer.ingest.fetch import Batch, Fetcher, Prefetch
 from indexer.ingest.metrics import Metrics

@@ -18,7 +18,7 @@ from eth_utils import keccak
 
 from indexer.chain.manifest import Manifest
 from indexer.db.schema import EVENTS, EventSpec
-from indexer.ingest.client import Log
+from indexer.chain.rpc import Log
 
 Row = tuple
 BASE_COLUMNS = ("chain_id", "block_number", "block_hash", "block_time", "tx_hash", "log_index", "contract")

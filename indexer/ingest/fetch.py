@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from indexer.ingest.client import LOGS, Log, NodeClient, NodeError, RangeTooLarge, RpcAnswerError
+from indexer.chain.rpc import LOGS, Log, NodeClient, NodeError, RangeTooLarge, RpcAnswerError
 from indexer.ingest.store import Header
 
 CALM_RANGES = 4  # full ranges that must work after a shrink before the range doubles again (else each full range doubles it)

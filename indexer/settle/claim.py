@@ -8,7 +8,6 @@ from eth_abi import decode
 from eth_utils import to_checksum_address
 
 from indexer.chain.contracts import Deployment
-from indexer.chain.rpc import Rpc
 from indexer.chain.wallet import Encoder, Submitter, Wallet
 from indexer.errors import FlywheelError
 from indexer.settle.merkle import Entitlement, EntitlementTree
@@ -44,7 +43,7 @@ def claimable_tree(d: Deployment, store: SettlementStore) -> EntitlementTree:
     raise FlywheelError(f"settlement store {store.root} has no tree matching the claimable root 0x{root.hex()}")
 
 
-def owed(d: Deployment, rpc: Rpc, tree: EntitlementTree, accounts: list[str] | None = None) -> list[Owed]:
+def owed(d: Deployment, tree: EntitlementTree, accounts: list[str] | None = None) -> list[Owed]:
     """What each account can claim now, read from the chain in one batch."""
     if accounts is None:
         indices = list(range(len(tree.entitlements)))
@@ -57,7 +56,7 @@ def owed(d: Deployment, rpc: Rpc, tree: EntitlementTree, accounts: list[str] | N
     target = d.manifest.contracts["reward_distributor"]
     calls = [("eth_call", [{"to": target, "data": "0x" + encode("claimed", tree.entitlements[i].account).hex()}, "latest"])
              for i in indices]
-    results = rpc.batch(calls)
+    results = d.rpc.batch(calls)
     out = []
     for i, raw in zip(indices, results):
         e = tree.entitlements[i]

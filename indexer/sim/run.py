@@ -23,7 +23,6 @@ from eth_utils import keccak
 
 from indexer.chain import accounts
 from indexer.chain.contracts import Deployment
-from indexer.chain.rpc import Rpc
 from indexer.chain.wallet import BlockSubmitter, Encoder, Wallet
 from indexer.settle import claim as claiming
 from indexer.settle.close import close_epoch
@@ -71,9 +70,9 @@ def _ramp(epoch: int, midpoint: float, steepness: float) -> float:
 
 
 class Simulation:
-    def __init__(self, d: Deployment, rpc: Rpc, store: SettlementStore, scenario: Scenario, seed: int) -> None:
+    def __init__(self, d: Deployment, store: SettlementStore, scenario: Scenario, seed: int) -> None:
         self.d = d
-        self.rpc = rpc
+        self.rpc = rpc = d.rpc
         self.store = store
         self.s = scenario
         self.rng = random.Random(seed)
@@ -92,7 +91,7 @@ class Simulation:
         self.wash_outsiders: list[Wallet] = []
         self.price = scenario.initial_price_units()
         self.records: list[EpochRecord] = []
-        self.clock = int(rpc.call("eth_getBlockByNumber", "latest", False)["timestamp"], 16)
+        self.clock = rpc.timestamp()
         emission = d.reward_distributor.functions.next_emission().call()
         # The epoch-0 subsidy in USD anchors the demand curve (a model quantity, not an amount on chain).
         self.base_subsidy_usd = emission / 10**18 * self.price / 10**8
@@ -100,7 +99,7 @@ class Simulation:
     # --- accounts ---------------------------------------------------------------
 
     def _existing(self, account) -> Wallet:
-        return Wallet(account, int(self.rpc.call("eth_getTransactionCount", account.address, "pending"), 16))
+        return Wallet(account, self.rpc.nonce(account.address))
 
     def _new_wallets(self, role: str, count: int, offset: int) -> list[Wallet]:
         keys = [keccak(f"flywheel-sim/{self.seed}/{self.start_epoch}/{role}/{offset + i}".encode()) for i in range(count)]
@@ -209,7 +208,7 @@ class Simulation:
 
     def _claim(self, at: int) -> None:
         tree = claiming.claimable_tree(self.d, self.store)
-        items = claiming.owed(self.d, self.rpc, tree)
+        items = claiming.owed(self.d, tree)
         claiming.submit_claims(self.d, self.submitter, self.reporter, items)
         self.submitter.flush(self._tick(at))
 

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import orjson
 import pytest
 
-from indexer.ingest.client import LOGS, NodeClient, NodeError, RangeTooLarge
+from indexer.chain.rpc import LOGS, NodeClient, NodeError, RangeTooLarge
 
 BLOCK_HASH = "0x" + "ab" * 32
 LOG = {"address": "0x" + "11" * 20, "topics": [], "data": "0x", "blockNumber": "0x5", "blockHash": BLOCK_HASH,

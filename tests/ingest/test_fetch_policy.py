@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from indexer.ingest.client import Log, RangeTooLarge
+from indexer.chain.rpc import Log, RangeTooLarge
 from indexer.ingest.fetch import CALM_RANGES, RECENT_SPAN, Fetcher
 
 

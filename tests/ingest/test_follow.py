@@ -17,7 +17,7 @@ from indexer.db import migrate
 from indexer.db.engine import make_engine
 from indexer.db.schema import checkpoint
 from indexer.errors import FlywheelError
-from indexer.ingest.client import NodeClient
+from indexer.chain.rpc import NodeClient
 from indexer.ingest.config import IndexerConfig
 from indexer.ingest.daemon import Indexer, ReorgTooDeep
 from indexer.ingest import store

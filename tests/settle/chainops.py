@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from indexer.chain.accounts import dev_account
-from indexer.chain.tx import Sender
+from indexer.chain.wallet import Sender
 from tests.conftest import Deployed
 from indexer.chain.contracts import bind
 
@@ -27,13 +27,13 @@ class Ops:
         self.advance_to(self.m.parameters["genesis"] + (epoch + 1) * self.m.parameters["epoch_length"])
 
     def post_price(self, price: int = 50_000_000) -> None:
-        Sender(self.w3, dev_account(0), 31337).transact(self.d.price_feed.functions.post_price(price))
+        Sender(self.d.rpc, dev_account(0), 31337).call(self.d.price_feed.functions.post_price(price), "post_price")
 
     def pay(self, customer: int, amount: int) -> None:
-        s = Sender(self.w3, dev_account(customer), 31337)
-        s.transact(self.d.payment_token.functions.faucet(amount))
-        s.transact(self.d.payment_token.functions.approve(self.d.payment_gateway.address, amount))
-        s.transact(self.d.payment_gateway.functions.pay(amount, b"\x07" * 32))
+        s = Sender(self.d.rpc, dev_account(customer), 31337)
+        s.call(self.d.payment_token.functions.faucet(amount), "faucet")
+        s.call(self.d.payment_token.functions.approve(self.d.payment_gateway.address, amount), "approve")
+        s.call(self.d.payment_gateway.functions.pay(amount, b"\x07" * 32), "pay")
 
     def next_epoch(self) -> int:
         return self.d.reward_distributor.functions.next_epoch().call()

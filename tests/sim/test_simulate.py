@@ -13,7 +13,7 @@ from indexer.chain.contracts import bind
 from indexer.chain.deploy import deploy
 from indexer.chain.node import connect
 from indexer.chain.params import Params
-from indexer.chain.rpc import Rpc
+from indexer.chain.rpc import NodeClient
 from indexer.sim.scenario import Scenario
 from indexer.cli.sim_cmd import run_simulation
 from tests.conftest import free_port
@@ -33,7 +33,7 @@ def _simulate_fresh(tmp_path: Path, name: str, seed: int, epochs: int, scenario:
         path.write_text(json.dumps(manifest.to_json()))
         first = w3.eth.block_number + 1
         run_simulation(chain.url, path, epochs, seed, scenario, None)
-        logs = Rpc(chain.url).call("eth_getLogs", {"fromBlock": hex(first), "toBlock": "latest"})
+        logs = NodeClient(chain.url).call("eth_getLogs", {"fromBlock": hex(first), "toBlock": "latest"})
         return [{k: log[k] for k in ("address", "topics", "data", "blockNumber", "logIndex", "transactionHash")} for log in logs]
     finally:
         anvil_mod.stop(port)
