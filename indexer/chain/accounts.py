@@ -1,8 +1,21 @@
-"""Signing keys: anvil's well-known dev accounts on a local chain, `FLYWHEEL_PRIVATE_KEY` elsewhere."""
+"""Signing keys: anvil's well-known dev accounts on a local chain; a private key or an encrypted keystore.
+
+Which signer, in order: `--dev-account N` (chain 31337 only), `--keystore
+FILE` (the encrypted JSON that geth, Foundry's `cast wallet` and
+eth-account write; its password from `FLYWHEEL_KEYSTORE_PASSWORD` or a
+hidden prompt), `FLYWHEEL_PRIVATE_KEY`, and on a local chain the deployer
+(dev account 0). Anywhere else, no signer is an error. No key or password is
+ever part of a message.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -30,9 +43,57 @@ def dev_account(index: int) -> LocalAccount:
     return Account.from_key(DEV_KEYS[index])
 
 
-def signer(chain_id: int) -> LocalAccount:
+@dataclass(frozen=True)
+class SignerChoice:
+    """What the command line said about the signer."""
+
+    dev_account: int | None = None
+    keystore: Path | None = None
+
+
+def _hidden_prompt(text: str) -> str:
+    import getpass
+
+    if not sys.stdin.isatty():
+        raise FlywheelError("the keystore needs a password: set FLYWHEEL_KEYSTORE_PASSWORD (no terminal to ask on)")
+    return getpass.getpass(text)
+
+
+def _from_keystore(path: Path, env: dict[str, str], prompt: Callable[[str], str]) -> LocalAccount:
+    try:
+        keyfile = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise FlywheelError(f"keystore not found: {path}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise FlywheelError(f"keystore {path} is not a JSON keystore file") from None
+    if not isinstance(keyfile, dict) or "crypto" not in keyfile and "Crypto" not in keyfile:
+        raise FlywheelError(f"keystore {path} is not an encrypted JSON keystore (no 'crypto' section)")
+    password = env.get("FLYWHEEL_KEYSTORE_PASSWORD")
+    if password is None:
+        password = prompt(f"password for {path.name}: ")
+    try:
+        return Account.from_key(Account.decrypt(keyfile, password))
+    except ValueError:
+        raise FlywheelError(f"keystore {path}: wrong password, or the file is damaged") from None
+    except Exception:
+        raise FlywheelError(f"keystore {path} cannot be read as an encrypted JSON keystore") from None
+
+
+def signer(chain_id: int, choice: SignerChoice = SignerChoice(), env: dict[str, str] | None = None,
+           prompt: Callable[[str], str] = _hidden_prompt) -> LocalAccount:
     """The account that signs transactions on `chain_id`; the key itself is never shown."""
-    key = os.environ.get("FLYWHEEL_PRIVATE_KEY")
+    env = dict(os.environ) if env is None else env
+    if choice.dev_account is not None and choice.keystore is not None:
+        raise FlywheelError("give one of --dev-account and --keystore, not both")
+    if choice.dev_account is not None:
+        if chain_id != LOCAL_CHAIN_ID:
+            raise FlywheelError(f"--dev-account is for the local chain {LOCAL_CHAIN_ID} only; this is chain {chain_id}")
+        if not 0 <= choice.dev_account < len(DEV_KEYS):
+            raise FlywheelError(f"--dev-account must be between 0 and {len(DEV_KEYS) - 1}")
+        return dev_account(choice.dev_account)
+    if choice.keystore is not None:
+        return _from_keystore(choice.keystore, env, prompt)
+    key = env.get("FLYWHEEL_PRIVATE_KEY")
     if key:
         try:
             return Account.from_key(key.strip())
@@ -40,4 +101,4 @@ def signer(chain_id: int) -> LocalAccount:
             raise FlywheelError("FLYWHEEL_PRIVATE_KEY is not a valid private key") from None
     if chain_id == LOCAL_CHAIN_ID:
         return dev_account(0)
-    raise FlywheelError(f"chain {chain_id} is not a local chain: set FLYWHEEL_PRIVATE_KEY to sign")
+    raise FlywheelError(f"chain {chain_id} is not a local chain: pass --keystore FILE or set FLYWHEEL_PRIVATE_KEY to sign")

@@ -138,14 +138,29 @@ def stop(port: int = DEFAULT_PORT) -> bool:
     return True
 
 
-def default_rpc_url() -> str:
-    """The chain `flywheel chain up` started (the default port first), else an error."""
-    chain = recorded(DEFAULT_PORT)
-    if chain is None:
-        for path in sorted(state_home().glob("chain-*.json")):
-            chain = recorded(int(path.stem.split("-", 1)[1]))
-            if chain:
-                break
-    if chain is None:
-        raise FlywheelError("no --rpc-url given and no local chain running: start one with `flywheel chain up`")
-    return chain.url
+def running() -> list[Chain]:
+    """The chains `start` recorded whose processes still run, by port."""
+    found = (recorded(int(path.stem.split("-", 1)[1])) for path in sorted(state_home().glob("chain-*.json")))
+    return sorted((c for c in found if c is not None), key=lambda c: c.port)
+
+
+def default_rpc_url(chain_id: int | None = None) -> str:
+    """The one chain `flywheel chain up` started (on `chain_id`, when a manifest names one); else an error that
+    lists what runs. Never a guess: a command sent to the wrong chain spends real gas or writes the wrong data."""
+    chains = running()
+    if chain_id is not None:
+        chains = [c for c in chains if _chain_id(c.url) == chain_id]
+    where = f" on chain {chain_id}" if chain_id is not None else ""
+    if not chains:
+        raise FlywheelError(f"no --rpc-url given and no local chain{where} running: start one with `flywheel chain up`")
+    if len(chains) > 1:
+        listed = ", ".join(c.url for c in chains)
+        raise FlywheelError(f"no --rpc-url given and {len(chains)} local chains{where} are running ({listed}): pass --rpc-url")
+    return chains[0].url
+
+
+def _chain_id(url: str) -> int | None:
+    try:
+        return NodeClient(url, timeout=2, retries=0).chain_id()
+    except FlywheelError:
+        return None

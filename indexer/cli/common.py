@@ -1,0 +1,56 @@
+"""What the chain-facing commands share: their options, choosing the node, and the signer.
+
+Every command that sends a transaction says first where it sends it (the
+chain id and the URL, redacted) on standard error, so a person can stop a
+command pointed at the wrong chain, and a log shows which chain was used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+
+from indexer.chain import accounts, anvil
+from indexer.chain.accounts import SignerChoice
+from indexer.chain.contracts import Deployment, open_deployment
+from indexer.chain.manifest import load
+from indexer.chain.rpc import redact
+from indexer.chain.wallet import Sender
+from indexer.cli.output import info
+
+RpcOption = typer.Option(None, "--rpc-url", envvar="FLYWHEEL_RPC_URL",
+                         help="JSON-RPC URL; default: the one chain `flywheel chain up` started on the manifest's chain.")
+DeploymentOption = typer.Option(..., "--deployment", help="The deployment manifest (JSON) written by `flywheel deploy`.")
+DevAccountOption = typer.Option(None, "--dev-account", min=0, help="Sign with anvil's dev account N (chain 31337 only).")
+KeystoreOption = typer.Option(None, "--keystore",
+                              help="Sign with this encrypted JSON keystore; password from FLYWHEEL_KEYSTORE_PASSWORD or a prompt.")
+
+
+def node_url(rpc_url: str | None, chain_id: int | None = None) -> str:
+    """`--rpc-url`, or the one local chain on `chain_id` that `flywheel chain up` started."""
+    return rpc_url or anvil.default_rpc_url(chain_id)
+
+
+def announce(url: str, chain_id: int) -> None:
+    info(f"chain {chain_id} at {redact(url)}")
+
+
+@dataclass
+class Session:
+    d: Deployment
+    url: str
+    choice: SignerChoice
+
+    def sender(self) -> Sender:
+        """The signer on this deployment's chain, after saying which chain that is."""
+        account = accounts.signer(self.d.manifest.chain_id, self.choice)
+        announce(self.url, self.d.manifest.chain_id)
+        return Sender(self.d.rpc, account, self.d.manifest.chain_id)
+
+
+def open_session(rpc_url: str | None, deployment: Path, dev_account: int | None = None, keystore: Path | None = None) -> Session:
+    """The deployment on its node: the manifest read, the chain id and the contracts' code checked."""
+    url = node_url(rpc_url, load(deployment).chain_id)
+    return Session(open_deployment(url, deployment), url, SignerChoice(dev_account, keystore))
