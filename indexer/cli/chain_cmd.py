@@ -1,11 +1,17 @@
-"""`flywheel chain up|down|status|which`: a local anvil on 127.0.0.1."""
+"""`flywheel chain up|down|status|advance`: a local anvil on 127.0.0.1."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
 from indexer.chain import anvil
-from indexer.chain.rpc import NodeClient
+from indexer.chain.accounts import LOCAL_CHAIN_ID
+from indexer.chain.manifest import load
+from indexer.chain.rpc import NodeClient, redact
+from indexer.cli.common import RpcOption, node_url
+from indexer.cli.operate_cmd import iso
 from indexer.cli.output import console, info
 from indexer.errors import FlywheelError
 
@@ -44,6 +50,37 @@ def status(port: int = PortOption) -> None:
         raise typer.Exit(1)
     owner = f"started by flywheel, pid {chain.pid}" if chain else "not started by flywheel"
     console.print(f"chain on {url}: chain id {chain_id}, head block {head} ({owner})")
+
+
+@app.command()
+def advance(
+    seconds: int = typer.Option(None, "--seconds", min=1, help="Move the chain's clock this many seconds on."),
+    to_epoch_end: bool = typer.Option(False, "--to-epoch-end", help="Move it to the end of the current epoch (needs --deployment)."),
+    deployment: Path = typer.Option(None, "--deployment", help="The deployment manifest, for --to-epoch-end."),
+    rpc_url: str = RpcOption,
+) -> None:
+    """Move a local chain's clock forward and mine a block (anvil only): for closing epochs without waiting."""
+    if (seconds is None) == (not to_epoch_end):
+        raise FlywheelError("give exactly one of --seconds N or --to-epoch-end")
+    if to_epoch_end and deployment is None:
+        raise FlywheelError("--to-epoch-end needs --deployment MANIFEST (the epochs are the deployment's)")
+    m = load(deployment) if deployment is not None else None
+    url = node_url(rpc_url, m.chain_id if m else None)
+    node = NodeClient(url, timeout=10, retries=2)
+    chain_id = node.chain_id()
+    if chain_id != LOCAL_CHAIN_ID:
+        raise FlywheelError(f"chain {chain_id} at {redact(url)} is not a local chain: its clock is not ours to move")
+    if m is not None and m.chain_id != chain_id:
+        raise FlywheelError(f"chain id mismatch: the node at {redact(url)} is chain {chain_id}, the deployment is on chain {m.chain_id}")
+    now = node.timestamp()
+    if m is not None and to_epoch_end:
+        p = m.parameters
+        seconds = max(1, p["genesis"] + (max(0, m.epoch_of(now)) + 1) * p["epoch_length"] - now)
+    node.dev("evm_increaseTime", seconds)
+    node.dev("evm_mine")
+    after = node.timestamp()
+    epoch = f", epoch {m.epoch_of(after)}" if m is not None else ""
+    console.print(f"chain {chain_id} at {redact(url)}: clock moved {after - now} s to {iso(after)}{epoch}")
 
 
 @app.command(hidden=True)

@@ -1,0 +1,320 @@
+"""Operator commands: status, pay, faucet, price post, node register|retire, pause|unpause, epoch revoke.
+
+Each is a thin layer over one contract call. Before it signs, a command
+checks what the contract would check and can be read first — the signer's
+role, the balance and allowance, a pause, an id already taken — and refuses
+with one line that names what is missing (for a role: the role, the
+contract and the signer), so a transaction is sent only when it should
+succeed. Amounts are taken and shown in human units with their names; in
+JSON, base-unit amounts are integer strings under keys ending `_base`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import Enum
+from pathlib import Path
+
+import typer
+from eth_utils import keccak
+from rich.table import Table
+
+from indexer.chain.contracts import SOURCES, Deployment
+from indexer.chain.deploy import GUARDIAN_ROLE, REPORTER_ROLE
+from indexer.chain.rpc import redact
+from indexer.chain.units import NETWORK_TOKEN_DECIMALS, PRICE, Unit
+from indexer.cli.common import DeploymentOption, DevAccountOption, KeystoreOption, RpcOption, Session, open_session
+from indexer.cli.output import console
+from indexer.errors import FlywheelError
+
+ROLES = {"admin": bytes(32), "reporter": REPORTER_ROLE, "guardian": GUARDIAN_ROLE}
+
+
+class Target(str, Enum):
+    payments = "payments"
+    claims = "claims"
+
+
+class StatusFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def usd(d: Deployment) -> Unit:
+    return Unit("USD", d.manifest.payment_decimals)
+
+
+def token(d: Deployment) -> Unit:
+    return Unit(d.network_token.functions.symbol().call(), NETWORK_TOKEN_DECIMALS)
+
+
+def iso(t: int) -> str:
+    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def require_role(d: Deployment, contract_key: str, role: str, who: str, action: str) -> None:
+    contract = getattr(d, contract_key)
+    if not contract.functions.hasRole(ROLES[role], who).call():
+        raise FlywheelError(f"{action} needs the {role} role on {SOURCES[contract_key]} ({contract.address}); "
+                            f"the signer {who} lacks it")
+
+
+# --- status --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Status:
+    chain_id: int
+    rpc_url: str
+    now: int
+    current_epoch: int
+    epoch_ends_at: int
+    last_finalized_epoch: int | None
+    pending_root: str | None
+    claimable_at: int | None
+    paused: dict[str, bool]
+    price: int
+    price_updated_at: int
+    revenue_pool_base: int
+    minted_base: int
+    max_supply_base: int
+
+
+def read_status(session: Session) -> Status:
+    d = session.d
+    dist, p = d.reward_distributor.functions, d.manifest.parameters
+    now = d.rpc.timestamp()
+    epoch = max(0, d.manifest.epoch_of(now))
+    next_epoch = dist.next_epoch().call()
+    posted, delay = dist.root_posted_at().call(), p["root_delay"]
+    pending = next_epoch > 0 and posted + delay > now
+    price, updated_at = d.price_feed.functions.latest_price().call()
+    return Status(
+        chain_id=d.manifest.chain_id, rpc_url=redact(session.url), now=now, current_epoch=epoch,
+        epoch_ends_at=p["genesis"] + (epoch + 1) * p["epoch_length"],
+        last_finalized_epoch=next_epoch - 1 if next_epoch else None,
+        pending_root="0x" + bytes(dist.latest_root().call()).hex() if pending else None,
+        claimable_at=posted + delay if pending else None,
+        paused={"payments": d.payment_gateway.functions.paused().call(), "claims": dist.paused().call()},
+        price=price, price_updated_at=updated_at, revenue_pool_base=dist.revenue_pool().call(),
+        minted_base=dist.total_minted().call(), max_supply_base=p["max_supply"],
+    )
+
+
+def status_json(s: Status) -> dict:
+    return {
+        "chain_id": s.chain_id, "rpc_url": s.rpc_url, "current_epoch": s.current_epoch,
+        "epoch_ends_at": iso(s.epoch_ends_at), "last_finalized_epoch": s.last_finalized_epoch,
+        "pending_root": s.pending_root, "claimable_at": iso(s.claimable_at) if s.claimable_at else None,
+        "paused": s.paused, "price_usd": PRICE.show(s.price).split()[0].replace(",", "") if s.price else None,
+        "price_age_s": s.now - s.price_updated_at if s.price else None,
+        "revenue_pool_base": str(s.revenue_pool_base), "minted_base": str(s.minted_base),
+        "max_supply_base": str(s.max_supply_base),
+    }
+
+
+def status_table(s: Status, d: Deployment) -> Table:
+    fly, dollars = token(d), usd(d)
+    table = Table(title=f"chain {s.chain_id} at {s.rpc_url}", show_header=False)
+    table.add_column("item")
+    table.add_column("value", overflow="fold")
+    table.add_row("current epoch", f"{s.current_epoch}, ends {iso(s.epoch_ends_at)} (in {s.epoch_ends_at - s.now} s)")
+    table.add_row("last finalized epoch", "none yet" if s.last_finalized_epoch is None else str(s.last_finalized_epoch))
+    table.add_row("pending root", "none" if s.pending_root is None else f"{s.pending_root[:18]}…, claimable {iso(s.claimable_at or 0)}")
+    table.add_row("paused", ", ".join(k for k, v in s.paused.items() if v) or "nothing")
+    table.add_row("price", f"{PRICE.show(s.price)} per {fly.name}, {s.now - s.price_updated_at} s old" if s.price else "none posted")
+    table.add_row("revenue pool", dollars.show(s.revenue_pool_base))
+    table.add_row("minted", f"{fly.show(s.minted_base)} of {fly.show(s.max_supply_base)}")
+    return table
+
+
+def status(rpc_url: str = RpcOption, deployment: Path = DeploymentOption,
+           fmt: StatusFormat = typer.Option(StatusFormat.table, "--format", case_sensitive=False, help="table or json.")) -> None:
+    """Epoch, pending root, pauses, price, revenue pool and supply of a deployment."""
+    session = open_session(rpc_url, deployment)
+    s = read_status(session)
+    if fmt == StatusFormat.json:
+        console.print_json(json.dumps(status_json(s)))
+    else:
+        console.print(status_table(s, session.d))
+
+
+# --- payments ------------------------------------------------------------------------------
+
+
+def faucet(amount: str = typer.Option(..., "--amount", help="USD to mint to the signer (mock payment token only)."),
+           rpc_url: str = RpcOption, deployment: Path = DeploymentOption,
+           dev_account: int = DevAccountOption, keystore: Path = KeystoreOption) -> None:
+    """Mint mock USD to the signer, on a local deployment's mock payment token."""
+    session = open_session(rpc_url, deployment, dev_account, keystore)
+    d = session.d
+    if not d.manifest.payment_token_is_mock:
+        raise FlywheelError("faucet works only with the mock payment token of a local deployment; this one uses a real stablecoin")
+    base = usd(d).parse(amount, "--amount")
+    cap = d.payment_token.functions.MAX_FAUCET().call()
+    if base > cap:
+        raise FlywheelError(f"--amount is above the faucet's limit of {usd(d).show(cap)} per call")
+    sender = session.sender()
+    sender.call(d.payment_token.functions.faucet(base), "faucet")
+    balance = d.payment_token.functions.balanceOf(sender.address).call()
+    console.print(f"minted {usd(d).show(base)} to {sender.address}; balance {usd(d).show(balance)}")
+
+
+def pay(amount: str = typer.Option(..., "--amount", help="USD to pay, gross (the protocol fee comes out of it)."),
+        reference: str = typer.Option("", "--reference", help="Your own reference (order or invoice id), up to 32 bytes."),
+        rpc_url: str = RpcOption, deployment: Path = DeploymentOption,
+        dev_account: int = DevAccountOption, keystore: Path = KeystoreOption) -> None:
+    """Pay the network for service: approves the gateway when needed, then pays; prints the fee."""
+    session = open_session(rpc_url, deployment, dev_account, keystore)
+    d = session.d
+    dollars = usd(d)
+    base = dollars.parse(amount, "--amount")
+    ref = _reference(reference)
+    if d.payment_gateway.functions.paused().call():
+        raise FlywheelError("payments are paused: a guardian paused the gateway (`flywheel unpause payments` needs the admin)")
+    sender = session.sender()
+    balance = d.payment_token.functions.balanceOf(sender.address).call()
+    if balance < base:
+        raise FlywheelError(f"the signer {sender.address} has {dollars.show(balance)}, less than {dollars.show(base)}")
+    gateway = d.payment_gateway.address
+    if d.payment_token.functions.allowance(sender.address, gateway).call() < base:
+        sender.call(d.payment_token.functions.approve(gateway, base), "approving the gateway")
+    sender.call(d.payment_gateway.functions.pay(base, ref), "paying")
+    fee = base * d.manifest.parameters["fee_bps"] // 10_000
+    console.print(f"paid {dollars.show(base)} from {sender.address}: fee {dollars.show(fee)} to the treasury, "
+                  f"{dollars.show(base - fee)} to epoch {d.payment_gateway.functions.current_epoch().call()}'s revenue pool")
+
+
+def _reference(text: str) -> bytes:
+    raw = text.encode()
+    if len(raw) > 32:
+        raise FlywheelError(f"--reference is {len(raw)} bytes of UTF-8; at most 32 fit")
+    return raw.ljust(32, b"\0")
+
+
+# --- price ---------------------------------------------------------------------------------
+
+price_app = typer.Typer(help="The network token's USD price.", no_args_is_help=True)
+
+
+@price_app.command("post")
+def price_post(usd_price: str = typer.Option(..., "--usd", help="USD per whole network token, up to 8 decimals."),
+               rpc_url: str = RpcOption, deployment: Path = DeploymentOption,
+               dev_account: int = DevAccountOption, keystore: Path = KeystoreOption) -> None:
+    """Post the token's price to the price feed (reporter only)."""
+    session = open_session(rpc_url, deployment, dev_account, keystore)
+    d = session.d
+    price = PRICE.parse(usd_price, "--usd")
+    sender = session.sender()
+    require_role(d, "price_feed", "reporter", sender.address, "posting a price")
+    sender.call(d.price_feed.functions.post_price(price), "posting the price")
+    console.print(f"posted {PRICE.show(price)} per {token(d).name} in epoch {d.price_feed.functions.current_epoch().call()}")
+
+
+# --- nodes ---------------------------------------------------------------------------------
+
+node_app = typer.Typer(help="Register and retire nodes (hardware units).", no_args_is_help=True)
+NodeIdOption = typer.Option(..., "--node-id", help="Any text (hashed: keccak256 of its UTF-8) or 0x and 64 hex digits.")
+
+
+def node_id_of(text: str) -> bytes:
+    """0x and 64 hex digits as they are; anything else hashed, so serial numbers and names make ids."""
+    if not text:
+        raise FlywheelError("--node-id must not be empty")
+    body = text[2:] if text[:2] in ("0x", "0X") else None
+    if body is not None and len(body) == 64:
+        try:
+            value = bytes.fromhex(body)
+        except ValueError:
+            raise FlywheelError(f"--node-id {text!r} starts with 0x but is not 64 hex digits") from None
+        if value == bytes(32):
+            raise FlywheelError("--node-id must not be zero")
+        return value
+    return keccak(text=text)
+
+
+@node_app.command("register")
+def node_register(node_id: str = NodeIdOption, rpc_url: str = RpcOption, deployment: Path = DeploymentOption,
+                  dev_account: int = DevAccountOption, keystore: Path = KeystoreOption) -> None:
+    """Register a node to the signer."""
+    session = open_session(rpc_url, deployment, dev_account, keystore)
+    d, value = session.d, node_id_of(node_id)
+    owner = d.node_registry.functions.owner_of(value).call()
+    if int(owner, 16):
+        raise FlywheelError(f"node 0x{value.hex()} is already registered (to {owner}); ids are never reused")
+    sender = session.sender()
+    sender.call(d.node_registry.functions.register(value), "registering the node")
+    console.print(f"registered node 0x{value.hex()} to {sender.address}")
+
+
+@node_app.command("retire")
+def node_retire(node_id: str = NodeIdOption, rpc_url: str = RpcOption, deployment: Path = DeploymentOption,
+                dev_account: int = DevAccountOption, keystore: Path = KeystoreOption) -> None:
+    """Retire one of the signer's nodes."""
+    session = open_session(rpc_url, deployment, dev_account, keystore)
+    d, value = session.d, node_id_of(node_id)
+    registry = d.node_registry.functions
+    sender = session.sender()
+    owner = registry.owner_of(value).call()
+    if owner.lower() != sender.address.lower():
+        whose = "not registered" if not int(owner, 16) else f"owned by {owner}"
+        raise FlywheelError(f"node 0x{value.hex()} is {whose}, not by the signer {sender.address}")
+    if registry.retired(value).call():
+        raise FlywheelError(f"node 0x{value.hex()} is already retired")
+    sender.call(registry.retire(value), "retiring the node")
+    console.print(f"retired node 0x{value.hex()} of {sender.address}")
+
+
+# --- pause, unpause, revoke ------------------------------------------------------------------
+
+CONTRACT_OF = {Target.payments: "payment_gateway", Target.claims: "reward_distributor"}
+
+
+def _set_paused(target: Target, paused: bool, rpc_url: str | None, deployment: Path, dev_account: int | None,
+                keystore: Path | None) -> None:
+    session = open_session(rpc_url, deployment, dev_account, keystore)
+    d, key = session.d, CONTRACT_OF[target]
+    contract = getattr(d, key).functions
+    if contract.paused().call() == paused:
+        console.print(f"{target.value} are already {'paused' if paused else 'running'}: nothing sent")
+        return
+    sender = session.sender()
+    # Pausing is the guardian's quick brake; resuming is the admin's considered decision.
+    require_role(d, key, "guardian" if paused else "admin", sender.address, "pausing" if paused else "unpausing")
+    sender.call(contract.pause() if paused else contract.unpause(), f"{'pausing' if paused else 'unpausing'} {target.value}")
+    console.print(f"{target.value} {'paused' if paused else 'resumed'}")
+
+
+TargetArgument = typer.Argument(..., case_sensitive=False, help="payments or claims.")
+
+
+def pause(target: Target = TargetArgument, rpc_url: str = RpcOption, deployment: Path = DeploymentOption,
+          dev_account: int = DevAccountOption, keystore: Path = KeystoreOption) -> None:
+    """Pause payments or claims (guardian only)."""
+    _set_paused(target, True, rpc_url, deployment, dev_account, keystore)
+
+
+def unpause(target: Target = TargetArgument, rpc_url: str = RpcOption, deployment: Path = DeploymentOption,
+            dev_account: int = DevAccountOption, keystore: Path = KeystoreOption) -> None:
+    """Resume payments or claims (admin only)."""
+    _set_paused(target, False, rpc_url, deployment, dev_account, keystore)
+
+
+def revoke(epoch: int = typer.Option(..., "--epoch", min=0, help="The latest finalized epoch, whose root is still pending."),
+           rpc_url: str = RpcOption, deployment: Path = DeploymentOption,
+           dev_account: int = DevAccountOption, keystore: Path = KeystoreOption) -> None:
+    """Revoke the latest root before it takes effect (guardian only); the epoch can then be closed again."""
+    session = open_session(rpc_url, deployment, dev_account, keystore)
+    s = read_status(session)
+    if s.last_finalized_epoch is None or epoch != s.last_finalized_epoch:
+        latest = "no epoch is finalized yet" if s.last_finalized_epoch is None else f"the latest is {s.last_finalized_epoch}"
+        raise FlywheelError(f"only the latest finalized epoch's root can be revoked: {latest}")
+    if s.pending_root is None:
+        raise FlywheelError(f"epoch {epoch}'s root is already in effect: it can no longer be revoked")
+    d = session.d
+    sender = session.sender()
+    require_role(d, "reward_distributor", "guardian", sender.address, "revoking a root")
+    sender.call(d.reward_distributor.functions.revoke(epoch), f"revoking epoch {epoch}")
+    console.print(f"revoked epoch {epoch}'s root {s.pending_root}; close epoch {epoch} again with a corrected work file")
