@@ -17,7 +17,9 @@ def info(message: str) -> None:
 
 
 def fail(message: str) -> None:
-    err_console.print(f"error: {message}", markup=False)
+    """The one way an error reaches the user: a single `error: ` line on stderr, printed verbatim."""
+    line = " ".join(part.strip() for part in message.splitlines() if part.strip())
+    err_console.print(f"error: {line}", markup=False, emoji=False, highlight=False)
 
 
 def is_terminal() -> bool:

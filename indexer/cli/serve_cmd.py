@@ -1,16 +1,36 @@
-"""`flywheel serve`: the reports over HTTP and a dashboard."""
+"""`flywheel serve`: the reports over HTTP and a dashboard.
+
+It finds its database exactly as `flywheel report` does, so the same --config file that
+runs the indexer serves what it indexed.
+"""
 
 from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
 
 import typer
 
 from indexer.cli.output import info
+from indexer.cli.report_cmd import ConfigOption, DatabaseOption, settings
 from indexer.db.engine import check, make_engine
+from indexer.errors import FlywheelError
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Refuse a port already taken with one line; uvicorn would log its own and exit."""
+    try:
+        with socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET):
+            pass
+    except OSError as exc:
+        raise FlywheelError(f"cannot listen on {host}:{port}: {os.strerror(exc.errno) if exc.errno else exc}") from None
 
 
 def serve(
-    database_url: str = typer.Option(..., "--database-url", envvar="FLYWHEEL_DATABASE_URL", help="SQLAlchemy URL of the indexed database."),
-    port: int = typer.Option(8000, "--port", help="TCP port on 127.0.0.1."),
+    database_url: str = DatabaseOption,
+    config: Path = ConfigOption,
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port on 127.0.0.1."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
 ) -> None:
     """Serve GET /api/reports/<name> (the CLI's JSON) and the dashboard at /."""
@@ -18,7 +38,8 @@ def serve(
 
     from indexer.api.app import create_app
 
-    engine = make_engine(database_url, must_exist=True)
+    engine = make_engine(settings(config, database_url).database_url, must_exist=True)
     check(engine)
+    _check_listen(host, port)
     info(f"serving the dashboard at http://{host}:{port}/ and the reports at /api/reports/<name>")
     uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")

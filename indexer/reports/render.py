@@ -20,6 +20,8 @@ from rich.table import Table
 from indexer.errors import FlywheelError
 
 FORMATS = ("table", "csv", "json", "png", "html")
+# An output file's extension names its format; any other extension gets the table.
+SUFFIXES = {".csv": "csv", ".json": "json", ".png": "png", ".html": "html"}
 
 
 @dataclass
@@ -81,12 +83,29 @@ def summary_lines(summary: dict) -> list[str]:
     return [f"{key.replace('_', ' ')}: {display(key, value)}" for key, value in summary.items() if not isinstance(value, list)]
 
 
+def choose_format(fmt: str | None, out: Path | None) -> str:
+    """The format to write: `fmt` in any case, else the one `out`'s extension names, else table.
+
+    A format that contradicts the file's extension is refused rather than guessed at: a
+    CSV body in `r.json` would only fail later, in whatever reads the file.
+    """
+    named = SUFFIXES.get(out.suffix.lower()) if out is not None else None
+    if fmt is None:
+        return named or "table"
+    chosen = fmt.strip().lower()
+    if chosen not in FORMATS:
+        raise FlywheelError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+    if named is not None and named != chosen:
+        raise FlywheelError(f"--format {chosen} disagrees with --out {out.name}, which names {named}: "
+                            "drop --format or change the extension")
+    if chosen in ("png", "html") and out is None:
+        raise FlywheelError(f"--format {chosen} needs --out FILE")
+    return chosen
+
+
 def emit(report: Report, fmt: str, out: Path | None, console: Console) -> None:
     """Write `report` as `fmt` to `out` (stdout for text formats when no file is given)."""
-    if fmt not in FORMATS:
-        raise FlywheelError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
-    if fmt in ("png", "html") and out is None:
-        raise FlywheelError(f"--format {fmt} needs --out FILE")
+    fmt = choose_format(fmt, out)
     if fmt == "table":
         if out is not None:
             file_console = Console(file=io.StringIO(), width=200, soft_wrap=True)
