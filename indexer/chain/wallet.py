@@ -12,6 +12,7 @@ command that fails halfway can say what is already on chain.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -133,14 +134,18 @@ class Sent:
 class Sender:
     """One signing account on one chain, sending one transaction at a time and waiting for it."""
 
-    def __init__(self, rpc: NodeClient, account: LocalAccount, chain_id: int) -> None:
+    def __init__(self, rpc: NodeClient, account: LocalAccount, chain_id: int,
+                 before_first: Callable[[], None] = lambda: None) -> None:
         self.rpc = rpc
         self.address = account.address
         self.wallet = Wallet(account, rpc.nonce(account.address))
         self.submitter = InstantSubmitter(rpc, chain_id)
         self.sent: list[Sent] = []
+        self._before_first = before_first  # says where transactions go, once, when the first is about to
 
     def transact(self, to: str | None, data: bytes, label: str, gas: int | None = None) -> dict:
+        self._before_first()
+        self._before_first = lambda: None
         receipt = self.submitter.submit(self.wallet, to, data, gas, label)
         created = receipt.get("contractAddress")
         self.sent.append(Sent(label, receipt["transactionHash"], to_checksum_address(created) if created else None))

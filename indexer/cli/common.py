@@ -44,10 +44,11 @@ class Session:
     choice: SignerChoice
 
     def sender(self) -> Sender:
-        """The signer on this deployment's chain, after saying which chain that is."""
-        account = accounts.signer(self.d.manifest.chain_id, self.choice)
-        announce(self.url, self.d.manifest.chain_id)
-        return Sender(self.d.rpc, account, self.d.manifest.chain_id)
+        """The signer on this deployment's chain; it says which chain that is before its first transaction,
+        so a command refused by its checks still says nothing but its one line."""
+        chain_id = self.d.manifest.chain_id
+        account = accounts.signer(chain_id, self.choice)
+        return Sender(self.d.rpc, account, chain_id, before_first=lambda: announce(self.url, chain_id))
 
 
 def open_session(rpc_url: str | None, deployment: Path, dev_account: int | None = None, keystore: Path | None = None) -> Session:
