@@ -1,4 +1,15 @@
-"""Close an epoch: allocate its subsidy and revenue to work, build the tree, post the root."""
+"""Close an epoch: allocate its subsidy and revenue to work, build the tree, post the root.
+
+A refused close must leave no trace: no transaction (a reverted one still
+uses a nonce and gas) and no file. So the work is split in two. `prepare`
+checks what the contract would check and can be read first (order, the
+epoch's end, the price, a pending previous root), reads the earlier
+entitlements and builds the tree, writing nothing; `check_finalize` asks
+the node, with `eth_call` from the reporter, whether `finalize` would go
+through; only then does `post` stage the tree, send the root, and keep the
+tree once the root is on chain. A crash between sending and keeping is
+recovered by the store, which keeps a staged tree whose root the chain took.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +18,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from indexer.chain.contracts import Deployment
-from indexer.chain.wallet import Encoder, Submitter, Wallet
+from indexer.chain.rpc import RpcAnswerError
+from indexer.chain.wallet import Encoder, Submitter, Wallet, revert_reason
 from indexer.errors import FlywheelError
 from indexer.settle.allocate import allocate
 from indexer.settle.merkle import Entitlement, EntitlementTree
@@ -103,22 +115,47 @@ def previous_entitlements(d: Deployment, store: SettlementStore, epoch: int, sta
     return {e.account: (e.cumulative_subsidy, e.cumulative_revenue) for e in tree.entitlements}
 
 
-def close_epoch(d: Deployment, submitter: Submitter, reporter: Wallet, store: SettlementStore, epoch: int,
-                work: dict[str, int], now: int, tree_out: Path | None = None, state: ChainState | None = None) -> EpochPlan:
-    state = state or read_state(d)
+def prepare(d: Deployment, store: SettlementStore, epoch: int, work: dict[str, int], now: int,
+            state: ChainState) -> EpochPlan:
+    """Everything short of posting: the checks, the earlier entitlements, the new tree. Writes nothing."""
     preflight(d, state, epoch, now)
     previous = previous_entitlements(d, store, epoch, state)
-    p = plan(epoch, state.emission, state.revenue_pool, work, previous, d.manifest.chain_id, d.manifest.contracts["reward_distributor"])
-    store.stage(epoch, p.tree)
+    return plan(epoch, state.emission, state.revenue_pool, work, previous, d.manifest.chain_id,
+                d.manifest.contracts["reward_distributor"])
+
+
+def _finalize_data(d: Deployment, p: EpochPlan) -> bytes:
     encode = Encoder(d.reward_distributor.abi)
-    data = encode("finalize", epoch, p.tree.root, p.subsidy, p.revenue, p.work_units, p.contributors)
+    return encode("finalize", p.epoch, p.tree.root, p.subsidy, p.revenue, p.work_units, p.contributors)
+
+
+def check_finalize(d: Deployment, reporter: str, p: EpochPlan) -> None:
+    """Refuse what the contract would refuse from `reporter` (a missing role, most often), before it is signed:
+    the finalize gas is fixed, so a transaction that reverts would still be mined and use a nonce."""
     try:
-        submitter.submit(reporter, d.manifest.contracts["reward_distributor"], data, FINALIZE_GAS, f"finalizing epoch {epoch}")
+        d.rpc.eth_call(d.manifest.contracts["reward_distributor"], _finalize_data(d, p), reporter)
+    except RpcAnswerError as exc:
+        raise FlywheelError(f"finalizing epoch {p.epoch} from {reporter} would revert: {revert_reason(exc)}") from None
+
+
+def post(d: Deployment, submitter: Submitter, reporter: Wallet, store: SettlementStore, p: EpochPlan, now: int,
+         tree_out: Path | None = None) -> None:
+    """Post the root; the tree is staged first and kept only if the root went through."""
+    store.stage(p.epoch, p.tree)
+    try:
+        submitter.submit(reporter, d.manifest.contracts["reward_distributor"], _finalize_data(d, p), FINALIZE_GAS,
+                         f"finalizing epoch {p.epoch}")
         submitter.flush(now)
     except FlywheelError:
-        store.discard(epoch)
+        store.discard(p.epoch)
         raise
-    store.commit(epoch, p.tree)
+    store.commit(p.epoch, p.tree)
     if tree_out is not None:
         write_json(tree_out, p.tree.dump())
+
+
+def close_epoch(d: Deployment, submitter: Submitter, reporter: Wallet, store: SettlementStore, epoch: int,
+                work: dict[str, int], now: int, tree_out: Path | None = None, state: ChainState | None = None) -> EpochPlan:
+    p = prepare(d, store, epoch, work, now, state or read_state(d))
+    post(d, submitter, reporter, store, p, now, tree_out)
     return p

@@ -10,8 +10,12 @@ from pathlib import Path
 import pytest
 
 from indexer.chain.accounts import dev_account
+from indexer.chain.units import NETWORK_TOKEN_DECIMALS, Unit
+from indexer.chain.wallet import Sender
 from indexer.paths import REPO_ROOT
 from indexer.settle.allocate import allocate
+from indexer.settle.close import EpochPlan, close_epoch
+from indexer.settle.store import SettlementStore, default_dir
 from tests.conftest import Deployed
 from tests.settle.chainops import Ops
 from tests.test_cli_deploy import assert_one_line_error, run
@@ -41,6 +45,17 @@ def close(deployed: Deployed, manifest: Path, epoch: int, work: Path, *extra: st
     return run("epoch", "close", "--rpc-url", deployed.url, "--deployment", str(manifest), "--epoch", str(epoch), "--work", str(work), *extra)
 
 
+def close_directly(ops: Ops, manifest: Path, epoch: int, work: dict[str, int]) -> EpochPlan:
+    """Close an epoch through the settlement code the command runs, into the store beside `manifest`,
+    for tests whose subject comes after the close (starting the command line costs seconds)."""
+    reporter = Sender(ops.d.rpc, dev_account(0), ops.m.chain_id)
+    store = SettlementStore(default_dir(manifest))
+    return close_epoch(ops.d, reporter.submitter, reporter.wallet, store, epoch, work, ops.d.rpc.timestamp())
+
+
+FLY = Unit("FLY", NETWORK_TOKEN_DECIMALS)
+
+
 def test_claim_after_several_epochs_pays_exactly_the_sum_of_allocations(deployed: Deployed, ops: Ops, manifest_path: Path, tmp_path: Path) -> None:
     dist = ops.d.reward_distributor.functions
     fee_bps = deployed.manifest.parameters["fee_bps"]
@@ -57,6 +72,8 @@ def test_claim_after_several_epochs_pays_exactly_the_sum_of_allocations(deployed
         assert pool == paid - paid * fee_bps // 10_000
         result = close(deployed, manifest_path, epoch, work_file(tmp_path, f"w{epoch}.csv", work))
         assert result.returncode == 0, result.stderr
+        # Human units with their names, to the last unit: never base units.
+        assert FLY.show(emission) in result.stdout and "units)" not in result.stdout
         for account, share in allocate(emission, work).items():
             expected[account][0] += share
         for account, share in allocate(pool, work).items():
@@ -70,6 +87,9 @@ def test_claim_after_several_epochs_pays_exactly_the_sum_of_allocations(deployed
 
     everyone = run("claim", "--rpc-url", deployed.url, "--deployment", str(manifest_path), "--all")
     assert everyone.returncode == 0, everyone.stderr
+    usd = Unit("USD", deployed.manifest.payment_decimals)
+    paid = f"paid 2 accounts: {FLY.show(expected[B][0] + expected[C][0])} and {usd.show(expected[B][1] + expected[C][1])}"
+    assert paid in everyone.stdout, everyone.stdout
     for account in (A, B, C):
         assert ops.d.network_token.functions.balanceOf(account).call() == expected[account][0]
         assert ops.d.payment_token.functions.balanceOf(account).call() == expected[account][1]
