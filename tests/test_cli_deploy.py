@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 from web3 import Web3
+from web3.contract import Contract
 
 from indexer.chain.accounts import DEV_KEYS, dev_account
 from indexer.chain.build import build
-from indexer.chain.deploy import GUARDIAN_ROLE, REPORTER_ROLE
+from indexer.chain.deploy import ARTIFACTS, GUARDIAN_ROLE, REPORTER_ROLE
 from tests.conftest import free_port
 
 FLYWHEEL = str(Path(sys.executable).parent / "flywheel")
@@ -31,6 +32,12 @@ def assert_one_line_error(result: subprocess.CompletedProcess, fragment: str) ->
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ") and fragment in lines[0], lines[0]
     assert "Traceback" not in result.stderr
+
+
+def contracts_of(w3: Web3, m: dict) -> dict[str, Contract]:
+    """The manifest's contracts on `w3`, by manifest key, in the manifest's order."""
+    abi = {name: art.abi for name, art in build().items()}
+    return {key: w3.eth.contract(address=address, abi=abi[ARTIFACTS[key]]) for key, address in m["contracts"].items()}
 
 
 @pytest.fixture
@@ -68,14 +75,8 @@ def test_deploy_through_cli_gives_manifest_whose_contracts_answer(chain_port: in
     assert m["parameters"]["initial_emission"] == "5000000000000000000000"
 
     w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{chain_port}"))
-    abi = {name: art.abi for name, art in build().items()}
     c = m["contracts"]
-    token = w3.eth.contract(address=c["network_token"], abi=abi["NetworkToken"])
-    dist = w3.eth.contract(address=c["reward_distributor"], abi=abi["RewardDistributor"])
-    gateway = w3.eth.contract(address=c["payment_gateway"], abi=abi["PaymentGateway"])
-    feed = w3.eth.contract(address=c["price_feed"], abi=abi["PriceFeed"])
-    registry = w3.eth.contract(address=c["node_registry"], abi=abi["NodeRegistry"])
-    usd = w3.eth.contract(address=c["payment_token"], abi=abi["MockUSD"])
+    token, usd, gateway, dist, registry, feed = contracts_of(w3, m).values()
     deployer = dev_account(0).address
 
     assert token.functions.is_minter(c["reward_distributor"]).call()
@@ -107,6 +108,7 @@ def test_deploy_refuses_existing_out_without_force(chain_port: int, tmp_path: Pa
     url = f"http://127.0.0.1:{chain_port}"
     assert_one_line_error(run("deploy", "--rpc-url", url, "--out", str(out)), "--force")
     assert out.read_text() == "keep me"
+    assert Web3(Web3.HTTPProvider(url)).eth.get_transaction_count(dev_account(0).address) == 0  # nothing sent
     assert run("deploy", "--rpc-url", url, "--out", str(out), "--force").returncode == 0
     assert json.loads(out.read_text())["chain_id"] == 31337
 
