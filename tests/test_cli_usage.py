@@ -50,6 +50,7 @@ CASES = [
     (["report", "real-yield", "--format", "png"], "--format png needs --out FILE"),
     (["report", "real-yield", "--format", "csv", "--out", "r.json"], "--format csv disagrees with --out r.json"),
     (["report", "real-yield", "--format", "HTML", "--out", "chart.png"], "--format html disagrees with --out chart.png"),
+    (["report", "real-yield", "--out", "."], "--out . is a folder"),
     (["report", "payback", "--hardware-cost", "cheap"], "--hardware-cost must be a number of USD"),
     (["report", "payback"], "missing option '--hardware-cost'"),
     (["report", "real-yield", "--config", "bad.toml"], "config file bad.toml is not valid TOML"),
@@ -127,6 +128,16 @@ def test_png_and_html_follow_the_out_extension(folder: Path) -> None:
         assert result.returncode == 0, result.stderr
     assert (folder / "chart.png").read_bytes().startswith(b"\x89PNG")
     assert "<html" in (folder / "page.html").read_text().lower()
+
+
+def test_an_out_that_cannot_be_written_is_one_line_and_leaves_nothing(folder: Path) -> None:
+    manifest = data(f"sqlite:///{folder / 'f.db'}", folder)
+    before = listing(folder)
+    for name in ("w.csv/r.csv", "w.csv/r.png"):
+        result = run("report", "real-yield", "--database-url", "sqlite:///f.db", "--deployment", str(manifest),
+                     "--out", name, env=CLEAN_ENV)
+        assert_one_line_error(result, f"cannot write {name}: w.csv is not a folder")
+    assert listing(folder) == before
 
 
 def test_report_reads_the_indexer_config(folder: Path) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -89,6 +91,7 @@ def choose_format(fmt: str | None, out: Path | None) -> str:
     A format that contradicts the file's extension is refused rather than guessed at: a
     CSV body in `r.json` would only fail later, in whatever reads the file.
     """
+    check_out(out)
     named = SUFFIXES.get(out.suffix.lower()) if out is not None else None
     if fmt is None:
         return named or "table"
@@ -103,6 +106,12 @@ def choose_format(fmt: str | None, out: Path | None) -> str:
     return chosen
 
 
+def check_out(out: Path | None) -> None:
+    """Refuse an --out that cannot become a file before the report is built."""
+    if out is not None and out.is_dir():
+        raise FlywheelError(f"--out {out} is a folder: name a file")
+
+
 def emit(report: Report, fmt: str, out: Path | None, console: Console) -> None:
     """Write `report` as `fmt` to `out` (stdout for text formats when no file is given)."""
     fmt = choose_format(fmt, out)
@@ -110,7 +119,7 @@ def emit(report: Report, fmt: str, out: Path | None, console: Console) -> None:
         if out is not None:
             file_console = Console(file=io.StringIO(), width=200, soft_wrap=True)
             file_console.print(to_table(report))
-            _write(out, file_console.file.getvalue())
+            _write_text(out, file_console.file.getvalue())
             return
         console.print(to_table(report))
         for line in summary_lines(report.summary):
@@ -123,7 +132,7 @@ def emit(report: Report, fmt: str, out: Path | None, console: Console) -> None:
     elif fmt == "png":
         from indexer.reports.charts import save_png
 
-        save_png(report, out)
+        _write(out, lambda tmp: save_png(report, tmp))
         return
     else:
         from indexer.reports.html import render_html
@@ -132,11 +141,23 @@ def emit(report: Report, fmt: str, out: Path | None, console: Console) -> None:
     if out is None:
         console.file.write(text)
     else:
-        _write(out, text)
+        _write_text(out, text)
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write_text(path: Path, text: str) -> None:
+    _write(path, lambda tmp: tmp.write_text(text))
+
+
+def _write(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file beside `path`: a failure leaves neither a partial file nor the temporary one."""
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(tmp)
+        tmp.replace(path)
+    except OSError as exc:
+        with suppress(OSError):
+            tmp.unlink()
+        # mkdir's "File exists" means a file stands where a folder of the path should be.
+        reason = f"{path.parent} is not a folder" if isinstance(exc, FileExistsError) else exc.strerror or str(exc)
+        raise FlywheelError(f"cannot write {path}: {reason}") from None
