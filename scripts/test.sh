@@ -12,4 +12,6 @@ if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; the
     for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 fi
 
-exec .venv/bin/python -m pytest "$@"
+# One worker per core (FLYWHEEL_TEST_WORKERS overrides; 0 runs in this process): most tests wait on anvil,
+# PostgreSQL or a subprocess, and each test has its own chain, database and folders.
+exec .venv/bin/python -m pytest -n "${FLYWHEEL_TEST_WORKERS:-auto}" "$@"

@@ -103,13 +103,15 @@ def test_a_pending_root_is_revoked_and_the_epoch_closed_again(anvil, tmp_path: P
     net("epoch", "close", "--epoch", "0", "--work", str(work_file(tmp_path, {4: 1})))
     pending = net.status()
     assert pending["pending_root"] is not None and pending["claimable_at"] is not None
+    early = net("claim", "--all", ok=False)
+    assert_one_line_error(early, f"epoch 0's root becomes claimable at {pending['claimable_at']}")
     revoked = net("epoch", "revoke", "--epoch", "0").stdout
     assert f"revoked epoch 0's root {pending['pending_root']}" in revoked
     after = net.status()
     assert after["last_finalized_epoch"] is None and after["pending_root"] is None
     net("epoch", "close", "--epoch", "0", "--work", str(work_file(tmp_path, {4: 1, 5: 1})))
     assert net.status()["last_finalized_epoch"] == 0
-    net("chain", "advance", "--seconds", "601")
+    assert "clock moved 601 s" in net("chain", "advance", "--seconds", "601").stdout
     refused = net("epoch", "revoke", "--epoch", "0", ok=False)
     assert_one_line_error(refused, "already in effect")
 

@@ -46,7 +46,10 @@ def _deploy(url: str, folder: Path) -> Chain:
     w3, chain_id = connect(url)
     manifest = folder / "m.json"
     manifest.write_text(json.dumps(deploy(w3, chain_id, Params()).to_json()))
-    (folder / "other-chain.json").write_text(json.dumps(json.loads(manifest.read_text()) | {"chain_id": 1}))
+    data = json.loads(manifest.read_text())
+    (folder / "other-chain.json").write_text(json.dumps(data | {"chain_id": 1}))
+    # The same addresses with another genesis: what a fresh deployment on another anvil looks like.
+    (folder / "other-genesis.json").write_text(json.dumps(data | {"parameters": data["parameters"] | {"genesis": 7}}))
     (folder / "not-a-keystore.json").write_text('{"hello": 1}')
     taken = subprocess.run([FLYWHEEL, "node", "register", "--node-id", "taken", "--rpc-url", url,
                             "--deployment", str(manifest), "--dev-account", "4"], capture_output=True, text=True)
@@ -71,9 +74,11 @@ CASES = [
     (["node", "register", "--node-id", ""], "must not be empty"),
     (["node", "register", "--node-id", ZERO_ID], "must not be zero"),
     (["node", "register", "--node-id", "0x" + "zz" * 32], "not 64 hex digits"),
+    (["node", "register", "--node-id", "0x1234"], "not 64 hex digits"),
+    (["node", "register", "--node-id", " gpu-1"], "spaces at its ends"),
     (["node", "register", "--node-id", "taken"], "is already registered"),
     (["node", "retire", "--node-id", "never-registered"], "is not registered"),
-    (["node", "retire", "--node-id", "taken", "--dev-account", "5"], "not by the signer"),
+    (["node", "retire", "--node-id", "taken", "--dev-account", "5"], "is owned by 0x"),
     (["pause", "everything"], "'everything'"),
     (["pause", "payments", "--dev-account", "3"], "needs the guardian role on PaymentGateway"),
     (["epoch", "revoke", "--epoch", "0"], "no epoch is finalized yet"),
@@ -92,10 +97,13 @@ CASES = [
 # Cases whose --rpc-url or --deployment is itself the bad input.
 RAW_CASES = [
     (["status", "--deployment", "{m}/missing.json"], "manifest not found"),
-    (["status", "--deployment", "{m}/m.json", "--rpc-url", "ftp://127.0.0.1:1"], "must be http"),
+    (["status", "--deployment", "{m}/m.json", "--rpc-url", "ftp://127.0.0.1:1"], "must start with http:// or https://"),
+    (["status", "--deployment", "{m}/m.json", "--rpc-url", "127.0.0.1:8545"], "did you mean http://127.0.0.1:8545?"),
+    (["status", "--deployment", "{m}"], "is a folder, not a file"),
     (["status", "--deployment", "{m}/m.json", "--rpc-url", "http://user:secret@127.0.0.1:1/key"], "cannot reach an RPC node"),
     (["pay", "--amount", "1", "--deployment", "{m}/other-chain.json", "--rpc-url", "{url}"], "chain id mismatch"),
     (["chain", "advance", "--to-epoch-end", "--rpc-url", "{url}"], "--to-epoch-end needs --deployment"),
+    (["status", "--deployment", "{m}/other-genesis.json", "--rpc-url", "{url}"], "another deployment at the manifest's addresses"),
 ]
 
 

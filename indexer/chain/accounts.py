@@ -10,7 +10,6 @@ ever part of a message.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from pathlib import Path
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
+from indexer import userfiles
 from indexer.errors import FlywheelError
 
 LOCAL_CHAIN_ID = 31337
@@ -60,12 +60,7 @@ def _hidden_prompt(text: str) -> str:
 
 
 def _from_keystore(path: Path, env: dict[str, str], prompt: Callable[[str], str]) -> LocalAccount:
-    try:
-        keyfile = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise FlywheelError(f"keystore not found: {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise FlywheelError(f"keystore {path} is not a JSON keystore file") from None
+    keyfile = userfiles.json_file(path, "keystore")
     if not isinstance(keyfile, dict) or "crypto" not in keyfile and "Crypto" not in keyfile:
         raise FlywheelError(f"keystore {path} is not an encrypted JSON keystore (no 'crypto' section)")
     password = env.get("FLYWHEEL_KEYSTORE_PASSWORD")

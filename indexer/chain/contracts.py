@@ -10,7 +10,7 @@ from web3.contract import Contract
 from indexer.chain.build import Artifact, build
 from indexer.chain import manifest as manifests
 from indexer.chain.manifest import Manifest
-from indexer.chain.node import connect, require_code, rpc_of
+from indexer.chain.node import connect, require_deployment, rpc_of
 from indexer.chain.rpc import NodeClient
 
 # manifest key -> contract source
@@ -50,5 +50,5 @@ def open_deployment(rpc_url: str, manifest_path) -> Deployment:
     """Load a manifest, check the node is on its chain and its contracts exist, and bind them."""
     m = manifests.load(manifest_path)
     w3, _ = connect(rpc_url, expect_chain_id=m.chain_id)
-    require_code(rpc_of(w3), m.contracts)
+    require_deployment(rpc_of(w3), m)
     return bind(w3, m)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from eth_utils import is_address, to_checksum_address
 
+from indexer import userfiles
 from indexer.errors import FlywheelError
 
 VERSION = 1
@@ -105,15 +106,7 @@ def from_json(data: object, path: Path = Path("<manifest>")) -> Manifest:
 
 
 def load(path: Path) -> Manifest:
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise FlywheelError(f"manifest not found: {path}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FlywheelError(f"manifest {path} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
-    return from_json(data, path)
+    return from_json(userfiles.json_file(path, "manifest"), path)
 
 
 def save(manifest: Manifest, path: Path, force: bool = False) -> None:

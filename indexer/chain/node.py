@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from eth_utils import keccak
 from web3 import Web3
 from web3.providers.base import JSONBaseProvider
 from web3.types import RPCEndpoint, RPCResponse
 
+from indexer.chain.manifest import Manifest
 from indexer.chain.rpc import NodeClient, NodeError, RpcAnswerError, redact
 from indexer.errors import FlywheelError
 
@@ -39,8 +41,10 @@ class Web3Provider(JSONBaseProvider):
 
 
 def client(url: str, timeout: float = TIMEOUT, retries: int = 3) -> NodeClient:
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise FlywheelError(f"RPC URL must be http:// or https://: {redact(url)}")
+    scheme = urlsplit(url).scheme
+    if scheme not in ("http", "https"):
+        hint = f" (did you mean http://{url.split('/', 1)[0]}?)" if "://" not in url else ""
+        raise FlywheelError(f"RPC URL must start with http:// or https://{hint}")
     return NodeClient(url, timeout=timeout, retries=retries)
 
 
@@ -78,3 +82,16 @@ def require_code(rpc: NodeClient, contracts: dict[str, str]) -> None:
     for (name, address), code in zip(contracts.items(), codes):
         if code in (None, "0x", ""):
             raise FlywheelError(f"no contract code at {name} address {address} on this chain")
+
+
+def require_deployment(rpc: NodeClient, m: Manifest) -> None:
+    """The manifest's contracts are on this node, and they are the manifest's own: local chains put every fresh
+    deployment at the same addresses, so code alone cannot tell two anvils apart, but the clock's genesis can."""
+    require_code(rpc, m.contracts)
+    distributor = m.contracts["reward_distributor"]
+    calls = [("eth_call", [{"to": distributor, "data": "0x" + keccak(text=f"{name}()")[:4].hex()}, "latest"])
+             for name in ("GENESIS", "EPOCH_LENGTH")]
+    genesis, length = (int(word, 16) for word in rpc.batch(calls))
+    if (genesis, length) != (m.parameters["genesis"], m.parameters["epoch_length"]):
+        raise FlywheelError(f"the node at {rpc.shown} has another deployment at the manifest's addresses "
+                            f"(genesis {genesis}, not {m.parameters['genesis']}): is --rpc-url the right chain?")

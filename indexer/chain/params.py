@@ -8,7 +8,7 @@ from pathlib import Path
 
 from eth_utils import is_address, to_checksum_address
 
-from indexer import tomlfile
+from indexer import userfiles
 from indexer.errors import FlywheelError
 
 TOKEN = 10**18
@@ -106,4 +106,4 @@ def parse(data: dict) -> Params:
 def load(path: Path | None) -> Params:
     if path is None:
         return Params()
-    return parse(tomlfile.read(path, "params"))
+    return parse(userfiles.toml(path, "params"))

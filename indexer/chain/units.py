@@ -1,4 +1,4 @@
-"""Amounts as people write and read them, converted exactly to and from base units.
+"""Amounts (and times) as people write and read them, converted exactly to and from base units.
 
 The command line takes human units (USD for the payment token, tokens for
 the network token, USD for a price) and shows them back the same way, with
@@ -10,6 +10,7 @@ stablecoin and a uint256 prints to its last digit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 
 from indexer.errors import FlywheelError
@@ -47,3 +48,8 @@ class Unit:
 
 NETWORK_TOKEN_DECIMALS = 18
 PRICE = Unit("USD", 8)  # a price: USD per whole network token, Chainlink's 8 decimals
+
+
+def iso(t: int) -> str:
+    """A chain timestamp (Unix seconds) as ISO 8601 UTC."""
+    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

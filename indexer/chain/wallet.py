@@ -143,9 +143,13 @@ class Sender:
         self.sent: list[Sent] = []
         self._before_first = before_first  # says where transactions go, once, when the first is about to
 
-    def transact(self, to: str | None, data: bytes, label: str, gas: int | None = None) -> dict:
+    def about_to_send(self) -> None:
+        """Run the before-first hook now, for callers that send through `submitter` themselves."""
         self._before_first()
         self._before_first = lambda: None
+
+    def transact(self, to: str | None, data: bytes, label: str, gas: int | None = None) -> dict:
+        self.about_to_send()
         receipt = self.submitter.submit(self.wallet, to, data, gas, label)
         created = receipt.get("contractAddress")
         self.sent.append(Sent(label, receipt["transactionHash"], to_checksum_address(created) if created else None))

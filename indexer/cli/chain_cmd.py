@@ -10,8 +10,8 @@ from indexer.chain import anvil
 from indexer.chain.accounts import LOCAL_CHAIN_ID
 from indexer.chain.manifest import load
 from indexer.chain.rpc import NodeClient, redact
+from indexer.chain.units import iso
 from indexer.cli.common import RpcOption, node_url
-from indexer.cli.operate_cmd import iso
 from indexer.cli.output import console, info
 from indexer.errors import FlywheelError
 
@@ -28,9 +28,24 @@ def up(port: int = PortOption, block_time: int = typer.Option(0, help="Seconds p
     console.print(f"chain up: {chain.url} (chain id 31337, pid {chain.pid}, log {chain.log})")
 
 
+FoundPortOption = typer.Option(None, "--port", help="TCP port on 127.0.0.1; default: the one chain `chain up` started.")
+
+
+def _started_port(port: int | None) -> int:
+    """`--port`, or the one chain `chain up` started (8545 when there is none; several is an error)."""
+    if port is not None:
+        return port
+    chains = anvil.running()
+    if len(chains) > 1:
+        raise FlywheelError(f"{len(chains)} chains started by flywheel are running (ports "
+                            f"{', '.join(str(c.port) for c in chains)}): pass --port")
+    return chains[0].port if chains else anvil.DEFAULT_PORT
+
+
 @app.command()
-def down(port: int = PortOption) -> None:
+def down(port: int = FoundPortOption) -> None:
     """Stop the anvil that `chain up` started."""
+    port = _started_port(port)
     if anvil.stop(port):
         console.print(f"chain down: stopped the chain on port {port}")
     else:
@@ -38,8 +53,9 @@ def down(port: int = PortOption) -> None:
 
 
 @app.command()
-def status(port: int = PortOption) -> None:
+def status(port: int = FoundPortOption) -> None:
     """Tell whether a chain runs on the port, and its head."""
+    port = _started_port(port)
     chain = anvil.recorded(port)
     url = anvil.rpc_url(port)
     node = NodeClient(url, timeout=2, retries=0)
@@ -76,7 +92,8 @@ def advance(
     if m is not None and to_epoch_end:
         p = m.parameters
         seconds = max(1, p["genesis"] + (max(0, m.epoch_of(now)) + 1) * p["epoch_length"] - now)
-    node.dev("evm_increaseTime", seconds)
+    # The next block's time set exactly: anvil's own clock would add the time the chain sat idle.
+    node.dev("evm_setNextBlockTimestamp", now + seconds)
     node.dev("evm_mine")
     after = node.timestamp()
     epoch = f", epoch {m.epoch_of(after)}" if m is not None else ""

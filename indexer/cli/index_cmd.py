@@ -16,7 +16,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from indexer.chain import anvil, manifest as manifests
-from indexer.chain.node import probe_chain_id, require_code
+from indexer.chain.node import probe_chain_id, require_deployment
 from indexer.chain.rpc import redact
 from indexer.cli.output import console, err_console, is_terminal
 from indexer.db import engine as engines, migrate
@@ -85,7 +85,7 @@ def _connect(cfg: configs.IndexerConfig, stop: threading.Event, metrics: Metrics
         raise FlywheelError(f"chain id mismatch: the node at {redact(url)} is chain {chain_id}, the deployment is on chain {m.chain_id}")
     client = NodeClient(url, timeout=cfg.rpc_timeout, retries=cfg.rpc_retries, stop=stop,
                         on_error=lambda kind: metrics.rpc_errors.labels(kind).inc())
-    require_code(client, m.contracts)
+    require_deployment(client, m)
     return m, client
 
 

@@ -22,6 +22,7 @@ from indexer.errors import FlywheelError
 app = typer.Typer(
     help="Flywheel: DePIN reward contracts, an exactly-once indexer, and subsidy-versus-revenue reports.",
     no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
     add_completion=False,
 )
@@ -101,6 +102,11 @@ def run(args: list[str]) -> int:
         return 1
     except FlywheelError as exc:
         fail(str(exc))
+        return 1
+    except (OSError, UnicodeError) as exc:
+        # Every file a user names is read through indexer.userfiles; this is the net under what is written.
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        fail(f"{getattr(exc, 'strerror', None) or exc}{where}")
         return 1
     except KeyboardInterrupt:
         result = 130

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from rich.table import Table
 from indexer.chain.contracts import SOURCES, Deployment
 from indexer.chain.deploy import GUARDIAN_ROLE, REPORTER_ROLE
 from indexer.chain.rpc import redact
-from indexer.chain.units import NETWORK_TOKEN_DECIMALS, PRICE, Unit
+from indexer.chain.units import NETWORK_TOKEN_DECIMALS, PRICE, Unit, iso
 from indexer.cli.common import DeploymentOption, DevAccountOption, KeystoreOption, RpcOption, Session, open_session
 from indexer.cli.output import console
 from indexer.errors import FlywheelError
@@ -48,10 +47,6 @@ def usd(d: Deployment) -> Unit:
 
 def token(d: Deployment) -> Unit:
     return Unit(d.network_token.functions.symbol().call(), NETWORK_TOKEN_DECIMALS)
-
-
-def iso(t: int) -> str:
-    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def require_role(d: Deployment, contract_key: str, role: str, who: str, action: str) -> None:
@@ -220,15 +215,21 @@ NodeIdOption = typer.Option(..., "--node-id", help="Any text (hashed: keccak256 
 
 
 def node_id_of(text: str) -> bytes:
-    """0x and 64 hex digits as they are; anything else hashed, so serial numbers and names make ids."""
-    if not text:
+    """0x and 64 hex digits as they are; any other text hashed (keccak256 of its UTF-8), so serial numbers and
+    names make ids. Ids are never reused, so text that would hash to a look-alike id is refused, not guessed at."""
+    if not text.strip():
         raise FlywheelError("--node-id must not be empty")
-    body = text[2:] if text[:2] in ("0x", "0X") else None
-    if body is not None and len(body) == 64:
+    if text != text.strip() or any(not c.isprintable() for c in text):
+        raise FlywheelError(f"--node-id {text!r} has spaces at its ends or control characters: ids are never reused, "
+                            "so a stray character would register a different node for good")
+    if text[:2] in ("0x", "0X"):
         try:
-            value = bytes.fromhex(body)
+            value = bytes.fromhex(text[2:])
         except ValueError:
-            raise FlywheelError(f"--node-id {text!r} starts with 0x but is not 64 hex digits") from None
+            value = b""
+        if len(value) != 32:
+            raise FlywheelError(f"--node-id {text!r} starts with 0x but is not 64 hex digits "
+                                "(drop the 0x to use it as text, which is hashed)")
         if value == bytes(32):
             raise FlywheelError("--node-id must not be zero")
         return value
@@ -258,9 +259,10 @@ def node_retire(node_id: str = NodeIdOption, rpc_url: str = RpcOption, deploymen
     registry = d.node_registry.functions
     sender = session.sender()
     owner = registry.owner_of(value).call()
+    if not int(owner, 16):
+        raise FlywheelError(f"node 0x{value.hex()} is not registered")
     if owner.lower() != sender.address.lower():
-        whose = "not registered" if not int(owner, 16) else f"owned by {owner}"
-        raise FlywheelError(f"node 0x{value.hex()} is {whose}, not by the signer {sender.address}")
+        raise FlywheelError(f"node 0x{value.hex()} is owned by {owner}, not by the signer {sender.address}")
     if registry.retired(value).call():
         raise FlywheelError(f"node 0x{value.hex()} is already retired")
     sender.call(registry.retire(value), "retiring the node")

@@ -95,6 +95,7 @@ def close(
     plan = prepare(d, store, epoch, work_units, now, state)
     sender = session.sender()
     check_finalize(d, sender.address, plan)
+    sender.about_to_send()
     post(d, sender.submitter, sender.wallet, store, plan, now, tree_out)
     console.print(plan_table(plan, d))
     console.print(f"tree: {store.tree_path(epoch)}\nproofs: {store.proofs_path(epoch)}", markup=False)
@@ -102,7 +103,7 @@ def close(
 
 def _account(text: str) -> str:
     """The work file's rule for an address (hex, and a right checksum if mixed-case), so both read alike."""
-    return workfile._account(text, "--account", {})
+    return workfile.address(text, "--account")
 
 
 def _accounts(n: int) -> str:
@@ -146,6 +147,8 @@ def claim(
         raise FlywheelError("claims are paused: a guardian paused the distributor (`flywheel unpause claims` needs the admin)")
     sender = session.sender()
     checked = claiming.check(d, items, sender.address)
+    if checked.paid:
+        sender.about_to_send()
     sent = claiming.pay(d, sender.submitter, sender.wallet, checked.paid)
     refused = checked.refused + sent.refused
     console.print(_paid_line(d, sent.paid, len(items)), markup=False)

@@ -9,7 +9,7 @@ import dataclasses
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from indexer import tomlfile
+from indexer import userfiles
 from indexer.errors import FlywheelError
 
 
@@ -57,7 +57,7 @@ def _coerce(key: str, value: object) -> object:
 def load(config_file: Path | None, env: dict[str, str], flags: dict[str, object]) -> IndexerConfig:
     values: dict[str, object] = {}
     if config_file is not None:
-        data = tomlfile.read(config_file, "config")
+        data = userfiles.toml(config_file, "config")
         for key, value in data.items():
             if key not in _KINDS:
                 raise FlywheelError(f"config: unknown key {key!r} (known: {', '.join(sorted(_KINDS))})")

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from indexer import userfiles
 from indexer.errors import FlywheelError
 from indexer.reports import concentration, payback as paybacks, queries as q
 from indexer.reports.numbers import exact_decimals, price_usd, scaled, text, tokens
@@ -200,10 +201,7 @@ def _nodes_by_owner(conn: Connection, t: q.Tables, d: q.DeploymentInfo) -> dict[
 
 def read_price_path(path: Path) -> list[Decimal]:
     """A price path: one USD price per epoch, as CSV `epoch,price_usd` or one price per line."""
-    try:
-        lines = [line.strip() for line in path.read_text().splitlines() if line.strip()]
-    except FileNotFoundError:
-        raise FlywheelError(f"price path file not found: {path}") from None
+    lines = [line.strip() for line in userfiles.text(path, "price path file").splitlines() if line.strip()]
     prices = []
     for number, line in enumerate(lines, start=1):
         value = line.split(",")[-1].strip()

@@ -20,6 +20,7 @@ from eth_utils import to_checksum_address
 
 from indexer.chain.contracts import Deployment
 from indexer.chain.rpc import RpcAnswerError
+from indexer.chain.units import iso
 from indexer.chain.wallet import Encoder, Reverted, Submitter, Wallet, revert_reason
 from indexer.errors import FlywheelError
 from indexer.settle.merkle import Entitlement, EntitlementTree
@@ -56,9 +57,13 @@ def claimable_tree(d: Deployment, store: SettlementStore) -> EntitlementTree:
     """The stored tree whose root claims are proven against now."""
     dist = d.reward_distributor.functions
     root = bytes(dist.claimable_root().call())
-    if root == bytes(32):
-        raise FlywheelError("no root is in effect yet: close an epoch first")
     next_epoch = dist.next_epoch().call()
+    if root == bytes(32):
+        if next_epoch == 0:
+            raise FlywheelError("no root is in effect yet: close an epoch first")
+        at = dist.root_posted_at().call() + d.manifest.parameters["root_delay"]
+        raise FlywheelError(f"epoch {next_epoch - 1}'s root becomes claimable at {iso(at)}, after the root delay; "
+                            "nothing is claimable before it")
     # The claimable root is the latest one or, while that one is pending, the one before.
     for epoch in (next_epoch - 1, next_epoch - 2):
         if epoch >= 0 and store.tree_path(epoch).exists():
@@ -66,7 +71,8 @@ def claimable_tree(d: Deployment, store: SettlementStore) -> EntitlementTree:
                 return store.tree(epoch, root)
             except FlywheelError:
                 continue
-    raise FlywheelError(f"settlement store {store.root} has no tree matching the claimable root 0x{root.hex()}")
+    raise FlywheelError(f"settlement store {store.root} has no tree matching the claimable root 0x{root.hex()}: "
+                        "point --store at the folder `epoch close` wrote, or restore it from a copy")
 
 
 def owed(d: Deployment, tree: EntitlementTree, accounts: list[str] | None = None) -> list[Owed]:

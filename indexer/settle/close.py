@@ -14,10 +14,10 @@ recovered by the store, which keeps a staged tree whose root the chain took.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 from indexer.chain.contracts import Deployment
+from indexer.chain.units import iso
 from indexer.chain.rpc import RpcAnswerError
 from indexer.chain.wallet import Encoder, Submitter, Wallet, revert_reason
 from indexer.errors import FlywheelError
@@ -59,10 +59,6 @@ def read_state(d: Deployment) -> ChainState:
     )
 
 
-def _iso(t: int) -> str:
-    return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def preflight(d: Deployment, state: ChainState, epoch: int, now: int) -> None:
     """Refuse, before anything is written or posted, what the contract would refuse."""
     if epoch != state.next_epoch:
@@ -70,13 +66,13 @@ def preflight(d: Deployment, state: ChainState, epoch: int, now: int) -> None:
     p = d.manifest.parameters
     end = p["genesis"] + (epoch + 1) * p["epoch_length"]
     if now < end:
-        raise FlywheelError(f"epoch {epoch} has not ended: it ends at {_iso(end)}, in {end - now} s")
+        raise FlywheelError(f"epoch {epoch} has not ended: it ends at {iso(end)}, in {end - now} s")
     if state.price == 0:
         raise FlywheelError("no price has been posted to the price feed")
     if state.price_updated_at + state.max_price_age < now:
-        raise FlywheelError(f"the price is stale: posted at {_iso(state.price_updated_at)}, more than {state.max_price_age} s ago")
+        raise FlywheelError(f"the price is stale: posted at {iso(state.price_updated_at)}, more than {state.max_price_age} s ago")
     if epoch > 0 and state.root_posted_at + state.root_delay > now:
-        raise FlywheelError(f"the previous root is pending until {_iso(state.root_posted_at + state.root_delay)}")
+        raise FlywheelError(f"the previous root is pending until {iso(state.root_posted_at + state.root_delay)}")
 
 
 @dataclass(frozen=True)

@@ -16,24 +16,29 @@ from pathlib import Path
 
 from eth_utils import is_checksum_address, is_hex_address, to_checksum_address
 
+from indexer import userfiles
 from indexer.errors import FlywheelError
 
 HEADER = ["account", "work_units"]
 ZERO_ADDRESS = "0x" + "00" * 20
 UINT256_MAX = 2**256 - 1
 _UINT256_DIGITS = len(str(UINT256_MAX))
-# Excel's "CSV UTF-8" starts the file with one.
-_BOM = "\ufeff"
 
 
-def _account(raw: str, where: str, forbidden: Mapping[str, str]) -> str:
+def address(raw: str, where: str) -> str:
+    """`raw` as a checksummed address: hex, and a right checksum when it is mixed-case."""
     value = raw.strip()
     if not is_hex_address(value):
         raise FlywheelError(f"{where}: {value!r} is not an address")
     body = value[2:]
     if body != body.lower() and body != body.upper() and not is_checksum_address(value):
         raise FlywheelError(f"{where}: {value!r} has a wrong checksum (use the checksummed or the lower-case form)")
-    account = to_checksum_address(value)
+    return to_checksum_address(value)
+
+
+def _account(raw: str, where: str, forbidden: Mapping[str, str]) -> str:
+    """A contributor: an address that can be rewarded."""
+    account = address(raw, where)
     if account == ZERO_ADDRESS:
         raise FlywheelError(f"{where}: the zero address cannot be rewarded")
     if account in forbidden:
@@ -64,7 +69,7 @@ def _checksummed(forbidden: Mapping[str, str] | None) -> dict[str, str]:
 
 def parse(text: str, name: str = "work file", forbidden: Mapping[str, str] | None = None) -> dict[str, int]:
     """account -> work units; `forbidden` maps addresses that may not earn (the deployment's contracts) to their names."""
-    rows = list(csv.reader(io.StringIO(text.removeprefix(_BOM))))
+    rows = list(csv.reader(io.StringIO(text.removeprefix(userfiles.BOM))))
     if not rows:
         raise FlywheelError(f"{name} is empty")
     if [c.strip() for c in rows[0]] != HEADER:
@@ -91,15 +96,7 @@ def parse(text: str, name: str = "work file", forbidden: Mapping[str, str] | Non
 
 
 def load(path: Path, forbidden: Mapping[str, str] | None = None) -> dict[str, int]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise FlywheelError(f"work file not found: {path}") from None
-    except IsADirectoryError:
-        raise FlywheelError(f"work file {path} is a folder") from None
-    except UnicodeDecodeError:
-        raise FlywheelError(f"work file {path} is not UTF-8 text") from None
-    return parse(text, str(path), forbidden)
+    return parse(userfiles.text(path, "work file"), str(path), forbidden)
 
 
 def dump(work: dict[str, int]) -> str:

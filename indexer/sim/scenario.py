@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from indexer import tomlfile
+from indexer import userfiles
 from indexer.errors import FlywheelError
 
 
@@ -95,4 +95,4 @@ def parse(data: dict) -> Scenario:
 def load(path: Path | None) -> Scenario:
     if path is None:
         return Scenario()
-    return parse(tomlfile.read(path, "scenario"))
+    return parse(userfiles.toml(path, "scenario"))
