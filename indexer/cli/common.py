@@ -14,11 +14,13 @@ import typer
 
 from indexer.chain import accounts, anvil
 from indexer.chain.accounts import SignerChoice
-from indexer.chain.contracts import Deployment, open_deployment
+from indexer.chain.contracts import SOURCES, Deployment, open_deployment
+from indexer.chain.deploy import GUARDIAN_ROLE, REPORTER_ROLE
 from indexer.chain.manifest import load
 from indexer.chain.rpc import redact
 from indexer.chain.wallet import Sender
 from indexer.cli.output import info
+from indexer.errors import FlywheelError
 
 RpcOption = typer.Option(None, "--rpc-url", envvar="FLYWHEEL_RPC_URL",
                          help="JSON-RPC URL; default: the one chain `flywheel chain up` started on the manifest's chain.")
@@ -35,6 +37,17 @@ def node_url(rpc_url: str | None, chain_id: int | None = None) -> str:
 
 def announce(url: str, chain_id: int) -> None:
     info(f"chain {chain_id} at {redact(url)}")
+
+
+ROLES = {"admin": bytes(32), "reporter": REPORTER_ROLE, "guardian": GUARDIAN_ROLE}
+
+
+def require_role(d: Deployment, contract_key: str, role: str, who: str, action: str) -> None:
+    """Refuse, naming the role and the contract, what the contract would refuse from `who`."""
+    contract = getattr(d, contract_key)
+    if not contract.functions.hasRole(ROLES[role], who).call():
+        raise FlywheelError(f"{action} needs the {role} role on {SOURCES[contract_key]} ({contract.address}); "
+                            f"the signer {who} lacks it")
 
 
 @dataclass

@@ -79,7 +79,7 @@ def _connect(cfg: configs.IndexerConfig, stop: threading.Event, metrics: Metrics
     if cfg.deployment is None:
         raise FlywheelError("no deployment given: pass --deployment MANIFEST (or set deployment in --config)")
     m = manifests.load(Path(cfg.deployment))
-    url = cfg.rpc_url or anvil.default_rpc_url()
+    url = cfg.rpc_url or anvil.default_rpc_url(m.chain_id)
     chain_id = probe_chain_id(url)
     if chain_id != m.chain_id:
         raise FlywheelError(f"chain id mismatch: the node at {redact(url)} is chain {chain_id}, the deployment is on chain {m.chain_id}")

@@ -20,15 +20,13 @@ import typer
 from eth_utils import keccak
 from rich.table import Table
 
-from indexer.chain.contracts import SOURCES, Deployment
-from indexer.chain.deploy import GUARDIAN_ROLE, REPORTER_ROLE
+from indexer.chain.contracts import Deployment
 from indexer.chain.rpc import redact
 from indexer.chain.units import NETWORK_TOKEN_DECIMALS, PRICE, Unit, iso
-from indexer.cli.common import DeploymentOption, DevAccountOption, KeystoreOption, RpcOption, Session, open_session
+from indexer.cli.common import DeploymentOption, DevAccountOption, KeystoreOption, RpcOption, Session, open_session, require_role
 from indexer.cli.output import console
 from indexer.errors import FlywheelError
 
-ROLES = {"admin": bytes(32), "reporter": REPORTER_ROLE, "guardian": GUARDIAN_ROLE}
 
 
 class Target(str, Enum):
@@ -47,13 +45,6 @@ def usd(d: Deployment) -> Unit:
 
 def token(d: Deployment) -> Unit:
     return Unit(d.network_token.functions.symbol().call(), NETWORK_TOKEN_DECIMALS)
-
-
-def require_role(d: Deployment, contract_key: str, role: str, who: str, action: str) -> None:
-    contract = getattr(d, contract_key)
-    if not contract.functions.hasRole(ROLES[role], who).call():
-        raise FlywheelError(f"{action} needs the {role} role on {SOURCES[contract_key]} ({contract.address}); "
-                            f"the signer {who} lacks it")
 
 
 # --- status --------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from indexer.chain import manifest as manifests
 from indexer.chain.contracts import SOURCES, Deployment
 from indexer.chain.manifest import Manifest
 from indexer.chain.units import NETWORK_TOKEN_DECIMALS, Unit
-from indexer.cli.common import DeploymentOption, DevAccountOption, KeystoreOption, RpcOption, open_session
+from indexer.cli.common import DeploymentOption, DevAccountOption, KeystoreOption, RpcOption, open_session, require_role
 from indexer.cli.output import console
 from indexer.errors import FlywheelError
 from indexer.settle import claim as claiming, workfile
@@ -94,6 +94,7 @@ def close(
         store.adopt(epoch - 1, previous_tree, state.latest_root)
     plan = prepare(d, store, epoch, work_units, now, state)
     sender = session.sender()
+    require_role(d, "reward_distributor", "reporter", sender.address, f"closing epoch {epoch}")
     check_finalize(d, sender.address, plan)
     sender.about_to_send()
     post(d, sender.submitter, sender.wallet, store, plan, now, tree_out)

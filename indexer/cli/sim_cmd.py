@@ -10,8 +10,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from indexer.chain import accounts, anvil
-from indexer.chain.contracts import open_deployment
+from indexer.chain import accounts
+from indexer.cli.common import announce, open_session
 from indexer.cli.output import console, info, is_terminal
 from indexer.errors import FlywheelError
 from indexer.settle.store import SettlementStore, default_dir
@@ -56,12 +56,13 @@ def simulate(
 
 def run_simulation(rpc_url: str | None, deployment: Path, epochs: int, seed: int, scenario: scenarios.Scenario,
                    store_dir: Path | None) -> Simulation:
-    url = rpc_url or anvil.default_rpc_url()
-    d = open_deployment(url, deployment)
+    session = open_session(rpc_url, deployment)
+    d = session.d
     if d.manifest.chain_id != accounts.LOCAL_CHAIN_ID:
         raise FlywheelError(f"simulate drives a local anvil (chain 31337), not chain {d.manifest.chain_id}")
     if not d.manifest.payment_token_is_mock:
         raise FlywheelError("simulate needs the MockUSD payment token of a local deployment")
+    announce(session.url, d.manifest.chain_id)
     sim = Simulation(d, SettlementStore(store_dir or default_dir(deployment)), scenario, seed)
     started = time.monotonic()
     if is_terminal():
