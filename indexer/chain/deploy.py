@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+import rlp
 from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 
@@ -144,14 +145,9 @@ def resolve_roles(params: Params, chain_id: int, deployer: str) -> dict[str, str
     }
 
 
-def _rlp_item(data: bytes) -> bytes:
-    return data if len(data) == 1 and data[0] < 0x80 else bytes([0x80 + len(data)]) + data  # short strings only
-
-
 def created_address(sender: str, nonce: int) -> str:
     """Where a creation sent by `sender` with `nonce` puts its contract: keccak(rlp([sender, nonce]))[12:]."""
-    payload = _rlp_item(bytes.fromhex(sender[2:])) + _rlp_item(nonce.to_bytes((nonce.bit_length() + 7) // 8, "big"))
-    return to_checksum_address(keccak(bytes([0xC0 + len(payload)]) + payload)[12:])
+    return to_checksum_address(keccak(rlp.encode([bytes.fromhex(sender[2:]), nonce]))[12:])
 
 
 # --- the journal --------------------------------------------------------------------------

@@ -38,12 +38,16 @@ class Unit:
             raise FlywheelError(f"{what} is too large: {text!r}")
         return int(base)
 
-    def show(self, base: int) -> str:
-        """Base units as "1,234.5 USD": grouped, exact, no trailing zeros."""
+    def plain(self, base: int, group: str = "") -> str:
+        """Base units as an exact decimal string ("1234.5"), no trailing zeros; `group=","` groups thousands."""
         whole, frac = divmod(abs(base), 10**self.decimals)
         sign = "-" if base < 0 else ""
         digits = f"{frac:0{self.decimals}d}".rstrip("0") if self.decimals else ""
-        return f"{sign}{whole:,}{'.' + digits if digits else ''} {self.name}"
+        return f"{sign}{whole:{group}}{'.' + digits if digits else ''}"
+
+    def show(self, base: int) -> str:
+        """Base units as "1,234.5 USD": grouped, exact, with the unit's name."""
+        return f"{self.plain(base, ',')} {self.name}"
 
 
 NETWORK_TOKEN_DECIMALS = 18

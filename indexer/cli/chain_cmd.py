@@ -96,8 +96,8 @@ def advance(
     node.dev("evm_setNextBlockTimestamp", now + seconds)
     node.dev("evm_mine")
     after = node.timestamp()
-    epoch = f", epoch {m.epoch_of(after)}" if m is not None else ""
-    console.print(f"chain {chain_id} at {redact(url)}: clock moved {after - now} s to {iso(after)}{epoch}")
+    epoch = f" (epoch {m.epoch_of(after)})" if m is not None else ""
+    console.print(f"clock moved {after - now} s to {iso(after)}{epoch} on chain {chain_id}")
 
 
 @app.command(hidden=True)

@@ -18,6 +18,7 @@ from indexer.chain.contracts import SOURCES, Deployment, open_deployment
 from indexer.chain.deploy import GUARDIAN_ROLE, REPORTER_ROLE
 from indexer.chain.manifest import load
 from indexer.chain.rpc import redact
+from indexer.chain.units import NETWORK_TOKEN_DECIMALS, Unit
 from indexer.chain.wallet import Sender
 from indexer.cli.output import info
 from indexer.errors import FlywheelError
@@ -37,6 +38,16 @@ def node_url(rpc_url: str | None, chain_id: int | None = None) -> str:
 
 def announce(url: str, chain_id: int) -> None:
     info(f"chain {chain_id} at {redact(url)}")
+
+
+def usd(d: Deployment) -> Unit:
+    """The deployment's payment token, as people read it."""
+    return Unit("USD", d.manifest.payment_decimals)
+
+
+def token(d: Deployment) -> Unit:
+    """The deployment's network token, named by its symbol on chain."""
+    return Unit(d.network_token.functions.symbol().call(), NETWORK_TOKEN_DECIMALS)
 
 
 ROLES = {"admin": bytes(32), "reporter": REPORTER_ROLE, "guardian": GUARDIAN_ROLE}

@@ -22,8 +22,9 @@ from rich.table import Table
 
 from indexer.chain.contracts import Deployment
 from indexer.chain.rpc import redact
-from indexer.chain.units import NETWORK_TOKEN_DECIMALS, PRICE, Unit, iso
-from indexer.cli.common import DeploymentOption, DevAccountOption, KeystoreOption, RpcOption, Session, open_session, require_role
+from indexer.chain.units import PRICE, iso
+from indexer.cli.common import DeploymentOption, DevAccountOption, KeystoreOption, RpcOption, Session, open_session, require_role,
+                                token, usd
 from indexer.cli.output import console
 from indexer.errors import FlywheelError
 
@@ -37,14 +38,6 @@ class Target(str, Enum):
 class StatusFormat(str, Enum):
     table = "table"
     json = "json"
-
-
-def usd(d: Deployment) -> Unit:
-    return Unit("USD", d.manifest.payment_decimals)
-
-
-def token(d: Deployment) -> Unit:
-    return Unit(d.network_token.functions.symbol().call(), NETWORK_TOKEN_DECIMALS)
 
 
 # --- status --------------------------------------------------------------------------------
@@ -94,7 +87,7 @@ def status_json(s: Status) -> dict:
         "chain_id": s.chain_id, "rpc_url": s.rpc_url, "current_epoch": s.current_epoch,
         "epoch_ends_at": iso(s.epoch_ends_at), "last_finalized_epoch": s.last_finalized_epoch,
         "pending_root": s.pending_root, "claimable_at": iso(s.claimable_at) if s.claimable_at else None,
-        "paused": s.paused, "price_usd": PRICE.show(s.price).split()[0].replace(",", "") if s.price else None,
+        "paused": s.paused, "price_usd": PRICE.plain(s.price) if s.price else None,
         "price_age_s": s.now - s.price_updated_at if s.price else None,
         "revenue_pool_base": str(s.revenue_pool_base), "minted_base": str(s.minted_base),
         "max_supply_base": str(s.max_supply_base),

@@ -24,8 +24,7 @@ from rich.table import Table
 from indexer.chain import manifest as manifests
 from indexer.chain.contracts import SOURCES, Deployment
 from indexer.chain.manifest import Manifest
-from indexer.chain.units import NETWORK_TOKEN_DECIMALS, Unit
-from indexer.cli.common import DeploymentOption, DevAccountOption, KeystoreOption, RpcOption, open_session, require_role
+from indexer.cli.common import DeploymentOption, DevAccountOption, KeystoreOption, RpcOption, open_session, require_role, token, usd
 from indexer.cli.output import console
 from indexer.errors import FlywheelError
 from indexer.settle import claim as claiming, workfile
@@ -37,14 +36,6 @@ epoch_app = typer.Typer(help="Settle epochs.", no_args_is_help=True)
 StoreOption = typer.Option(None, "--store", help="Settlement store directory; default: MANIFEST.settlement beside the manifest.")
 # Refused accounts named in the error line itself; the full list is printed above it.
 NAMED_IN_ERROR = 3
-
-
-def usd(d: Deployment) -> Unit:
-    return Unit("USD", d.manifest.payment_decimals)
-
-
-def token(d: Deployment) -> Unit:
-    return Unit(d.network_token.functions.symbol().call(), NETWORK_TOKEN_DECIMALS)
 
 
 def contract_names(m: Manifest) -> dict[str, str]:
@@ -59,7 +50,6 @@ def plan_table(plan: EpochPlan, d: Deployment) -> Table:
     table = Table(title=f"epoch {plan.epoch} closed")
     table.add_column("item")
     table.add_column("value", justify="right", overflow="fold")
-    table.add_row("root", "0x" + plan.tree.root.hex())
     table.add_row("subsidy", token(d).show(plan.subsidy))
     table.add_row("revenue", usd(d).show(plan.revenue))
     table.add_row("contributors", f"{plan.contributors:,}")
@@ -99,7 +89,8 @@ def close(
     sender.about_to_send()
     post(d, sender.submitter, sender.wallet, store, plan, now, tree_out)
     console.print(plan_table(plan, d))
-    console.print(f"tree: {store.tree_path(epoch)}\nproofs: {store.proofs_path(epoch)}", markup=False)
+    # The root on a line of its own: inside a table at 80 columns it would wrap and could not be copied whole.
+    console.print(f"root: 0x{plan.tree.root.hex()}\ntree: {store.tree_path(epoch)}\nproofs: {store.proofs_path(epoch)}", markup=False)
 
 
 def _account(text: str) -> str:
