@@ -23,8 +23,8 @@ from rich.table import Table
 from indexer.chain.contracts import Deployment
 from indexer.chain.rpc import redact
 from indexer.chain.units import PRICE, iso
-from indexer.cli.common import DeploymentOption, DevAccountOption, KeystoreOption, RpcOption, Session, open_session, require_role,
-                                token, usd
+from indexer.cli.common import (DeploymentOption, DevAccountOption, KeystoreOption, RpcOption, Session, open_session,
+                                require_role, token, usd)
 from indexer.cli.output import console
 from indexer.errors import FlywheelError
 
