@@ -16,7 +16,7 @@ from web3.contract import Contract
 
 from indexer.chain.accounts import DEV_KEYS, dev_account
 from indexer.chain.build import build
-from indexer.chain.deploy import ARTIFACTS, GUARDIAN_ROLE, REPORTER_ROLE
+from indexer.chain.system import SOURCE, role_id
 from tests.conftest import free_port
 
 FLYWHEEL = str(Path(sys.executable).parent / "flywheel")
@@ -35,9 +35,9 @@ def assert_one_line_error(result: subprocess.CompletedProcess, fragment: str) ->
 
 
 def contracts_of(w3: Web3, m: dict) -> dict[str, Contract]:
-    """The manifest's contracts on `w3`, by manifest key, in the manifest's order."""
+    """The manifest's contracts on `w3`, by manifest key."""
     abi = {name: art.abi for name, art in build().items()}
-    return {key: w3.eth.contract(address=address, abi=abi[ARTIFACTS[key]]) for key, address in m["contracts"].items()}
+    return {key: w3.eth.contract(address=address, abi=abi[SOURCE[key]]) for key, address in m["contracts"].items()}
 
 
 @pytest.fixture
@@ -76,7 +76,9 @@ def test_deploy_through_cli_gives_manifest_whose_contracts_answer(chain_port: in
 
     w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{chain_port}"))
     c = m["contracts"]
-    token, usd, gateway, dist, registry, feed = contracts_of(w3, m).values()
+    bound = contracts_of(w3, m)
+    token, usd, gateway, dist, registry, feed = (bound[k] for k in (
+        "network_token", "payment_token", "payment_gateway", "reward_distributor", "node_registry", "price_feed"))
     deployer = dev_account(0).address
 
     assert token.functions.is_minter(c["reward_distributor"]).call()
@@ -89,9 +91,9 @@ def test_deploy_through_cli_gives_manifest_whose_contracts_answer(chain_port: in
     assert dist.functions.emission(0).call() == 5000 * 10**18
     assert dist.functions.EPOCH_LENGTH().call() == 600
     assert dist.functions.GENESIS().call() == m["parameters"]["genesis"]
-    assert dist.functions.hasRole(REPORTER_ROLE, m["roles"]["reporter"]).call()
-    assert dist.functions.hasRole(GUARDIAN_ROLE, m["roles"]["guardian"]).call()
-    assert feed.functions.hasRole(REPORTER_ROLE, m["roles"]["reporter"]).call()
+    assert dist.functions.hasRole(role_id("reporter"), m["roles"]["reporter"]).call()
+    assert dist.functions.hasRole(role_id("guardian"), m["roles"]["guardian"]).call()
+    assert feed.functions.hasRole(role_id("reporter"), m["roles"]["reporter"]).call()
     assert gateway.functions.distributor().call() == c["reward_distributor"]
     assert gateway.functions.fee_bps().call() == 250
     assert gateway.functions.treasury().call() == m["roles"]["treasury"]

@@ -23,7 +23,7 @@ import requests
 from web3 import Web3
 
 from indexer.chain.accounts import dev_account
-from indexer.chain.deploy import GUARDIAN_ROLE, REPORTER_ROLE
+from indexer.chain.system import role_id
 from tests.conftest import Anvil
 from tests.test_cli_deploy import assert_one_line_error, contracts_of, run
 
@@ -109,15 +109,16 @@ def creations(anvil: Anvil) -> int:
 def assert_wired(anvil: Anvil, m: dict) -> None:
     """The finished system: the distributor the token's only minter, the gateway pointed at it, roles granted."""
     c = m["contracts"]
-    token, _, gateway, dist, _, feed = contracts_of(Web3(Web3.HTTPProvider(anvil.url)), m).values()
+    bound = contracts_of(Web3(Web3.HTTPProvider(anvil.url)), m)
+    token, gateway, dist, feed = (bound[k] for k in ("network_token", "payment_gateway", "reward_distributor", "price_feed"))
     assert token.functions.is_minter(c["reward_distributor"]).call()
     assert not token.functions.is_minter(DEPLOYER).call()
     assert int(token.functions.owner().call(), 16) == 0
     assert gateway.functions.distributor().call() == c["reward_distributor"]
-    assert feed.functions.hasRole(REPORTER_ROLE, DEPLOYER).call()
-    assert dist.functions.hasRole(REPORTER_ROLE, DEPLOYER).call()
-    assert dist.functions.hasRole(GUARDIAN_ROLE, DEPLOYER).call()
-    assert gateway.functions.hasRole(GUARDIAN_ROLE, DEPLOYER).call()
+    assert feed.functions.hasRole(role_id("reporter"), DEPLOYER).call()
+    assert dist.functions.hasRole(role_id("reporter"), DEPLOYER).call()
+    assert dist.functions.hasRole(role_id("guardian"), DEPLOYER).call()
+    assert gateway.functions.hasRole(role_id("guardian"), DEPLOYER).call()
     assert dist.functions.GATEWAY().call() == c["payment_gateway"]
 
 

@@ -12,16 +12,8 @@ from indexer.chain import manifest as manifests
 from indexer.chain.manifest import Manifest
 from indexer.chain.node import connect, require_deployment, rpc_of
 from indexer.chain.rpc import NodeClient
+from indexer.chain.system import SOURCE
 
-# manifest key -> contract source
-SOURCES = {
-    "network_token": "NetworkToken",
-    "payment_token": "MockUSD",
-    "payment_gateway": "PaymentGateway",
-    "reward_distributor": "RewardDistributor",
-    "node_registry": "NodeRegistry",
-    "price_feed": "PriceFeed",
-}
 
 
 @dataclass
@@ -41,7 +33,7 @@ def bind(w3: Web3, manifest: Manifest, artifacts: dict[str, Artifact] | None = N
     artifacts = artifacts or build()
     handles = {
         key: w3.eth.contract(address=manifest.contracts[key], abi=artifacts[source].abi)
-        for key, source in SOURCES.items()
+        for key, source in SOURCE.items()
     }
     return Deployment(w3=w3, manifest=manifest, rpc=rpc_of(w3), **handles)
 

@@ -14,10 +14,10 @@ import typer
 
 from indexer.chain import accounts, anvil
 from indexer.chain.accounts import SignerChoice
-from indexer.chain.contracts import SOURCES, Deployment, open_deployment
-from indexer.chain.deploy import GUARDIAN_ROLE, REPORTER_ROLE
+from indexer.chain.contracts import Deployment, open_deployment
 from indexer.chain.manifest import load
 from indexer.chain.rpc import redact
+from indexer.chain.system import SOURCE, role_id
 from indexer.chain.units import NETWORK_TOKEN_DECIMALS, Unit
 from indexer.chain.wallet import Sender
 from indexer.cli.output import info
@@ -50,14 +50,11 @@ def token(d: Deployment) -> Unit:
     return Unit(d.network_token.functions.symbol().call(), NETWORK_TOKEN_DECIMALS)
 
 
-ROLES = {"admin": bytes(32), "reporter": REPORTER_ROLE, "guardian": GUARDIAN_ROLE}
-
-
 def require_role(d: Deployment, contract_key: str, role: str, who: str, action: str) -> None:
     """Refuse, naming the role and the contract, what the contract would refuse from `who`."""
     contract = getattr(d, contract_key)
-    if not contract.functions.hasRole(ROLES[role], who).call():
-        raise FlywheelError(f"{action} needs the {role} role on {SOURCES[contract_key]} ({contract.address}); "
+    if not contract.functions.hasRole(role_id(role), who).call():
+        raise FlywheelError(f"{action} needs the {role} role on {SOURCE[contract_key]} ({contract.address}); "
                             f"the signer {who} lacks it")
 
 

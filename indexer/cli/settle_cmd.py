@@ -22,7 +22,8 @@ import typer
 from rich.table import Table
 
 from indexer.chain import manifest as manifests
-from indexer.chain.contracts import SOURCES, Deployment
+from indexer.chain.contracts import Deployment
+from indexer.chain.system import SOURCE
 from indexer.chain.manifest import Manifest
 from indexer.cli.common import DeploymentOption, DevAccountOption, KeystoreOption, RpcOption, open_session, require_role, token, usd
 from indexer.cli.output import console
@@ -42,7 +43,7 @@ def contract_names(m: Manifest) -> dict[str, str]:
     """The deployment's contracts by address, as the work file's refusals name them."""
     def name(key: str) -> str:
         # A real stablecoin is not our MockUSD source; call it by its role.
-        return "payment token" if key == "payment_token" and not m.payment_token_is_mock else SOURCES[key]
+        return "payment token" if key == "payment_token" and not m.payment_token_is_mock else SOURCE[key]
     return {address: name(key) for key, address in m.contracts.items()}
 
 

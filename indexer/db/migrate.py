@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+import tempfile
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -53,9 +55,28 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def autogenerate(engine: Engine, message: str) -> None:
-    """Write a new migration from the difference between the schema module and the database."""
+def new_revision(message: str) -> Path:
+    """Write the next migration: what the schema module has that the existing migrations do not build.
+
+    The migrations are applied to a scratch SQLite database and Alembic compares it with `indexer.db.schema`;
+    revisions are numbered in order. Batch operations are rendered, which PostgreSQL runs as plain ALTERs.
+    Returns the file written, for a person to read before committing it.
+    """
     config = _config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.revision(config, message=message, autogenerate=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        engine = create_engine(f"sqlite:///{Path(scratch) / 'schema.db'}")
+        try:
+            upgrade(engine)
+            with engine.begin() as conn:
+                config.attributes["connection"] = conn
+                script = command.revision(config, message=message, autogenerate=True, rev_id=f"{int(head()) + 1:04d}")
+        finally:
+            engine.dispose()
+    return Path(script.path)
+
+
+if __name__ == "__main__":
+    # `python -m indexer.db.migrate "what changed"`: a developer's command, next to the migrations it writes.
+    if len(sys.argv) != 2 or not sys.argv[1].strip():
+        sys.exit('usage: python -m indexer.db.migrate "what the new migration does"')
+    print(new_revision(sys.argv[1]))

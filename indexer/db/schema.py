@@ -9,10 +9,10 @@ seconds. `(chain_id, tx_hash, log_index)` is unique: a log is stored once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
+from indexer.chain.build import build
+from indexer.chain.system import EventLayout, layouts
 from indexer.db.types import Uint256
 
 metadata = MetaData()
@@ -21,60 +21,11 @@ ADDRESS = String(42)
 HASH = String(66)
 
 
-@dataclass(frozen=True)
-class Field:
-    name: str  # column name (snake_case of the ABI name)
-    abi_name: str
-    kind: str  # "address", "uint256" or "bytes32"
-    indexed: bool
-
-
-@dataclass(frozen=True)
-class EventSpec:
-    table: str
-    event: str  # the ABI event name
-    signature: str
-    source: tuple[str, ...]  # manifest contract keys that emit it
-    fields: tuple[Field, ...]
-
-
-def _f(name: str, kind: str, indexed: bool = False, abi_name: str | None = None) -> Field:
-    return Field(name, abi_name or name, kind, indexed)
-
-
-EVENTS: tuple[EventSpec, ...] = (
-    EventSpec("payment_received", "PaymentReceived", "PaymentReceived(address,uint256,uint256,uint256,bytes32)", ("payment_gateway",),
-              (_f("customer", "address", True), _f("epoch", "uint256", True), _f("amount", "uint256"), _f("fee", "uint256"),
-               _f("reference", "bytes32"))),
-    EventSpec("epoch_finalized", "EpochFinalized", "EpochFinalized(uint256,bytes32,uint256,uint256,uint256,uint256,uint256)", ("reward_distributor",),
-              (_f("epoch", "uint256", True), _f("root", "bytes32"), _f("subsidy", "uint256"), _f("revenue", "uint256"),
-               _f("work_units", "uint256"), _f("contributors", "uint256"), _f("price", "uint256"))),
-    EventSpec("reward_claimed", "RewardClaimed", "RewardClaimed(address,uint256,uint256)", ("reward_distributor",),
-              (_f("account", "address", True), _f("subsidy", "uint256"), _f("revenue", "uint256"))),
-    EventSpec("root_revoked", "RootRevoked", "RootRevoked(uint256,bytes32)", ("reward_distributor",),
-              (_f("epoch", "uint256", True), _f("root", "bytes32"))),
-    EventSpec("node_registered", "NodeRegistered", "NodeRegistered(address,bytes32,uint256)", ("node_registry",),
-              (_f("owner", "address", True), _f("node_id", "bytes32", True), _f("epoch", "uint256"))),
-    EventSpec("node_retired", "NodeRetired", "NodeRetired(address,bytes32,uint256)", ("node_registry",),
-              (_f("owner", "address", True), _f("node_id", "bytes32", True), _f("epoch", "uint256"))),
-    EventSpec("price_updated", "PriceUpdated", "PriceUpdated(uint256,uint256)", ("price_feed",),
-              (_f("epoch", "uint256", True), _f("price", "uint256"))),
-    EventSpec("transfer", "Transfer", "Transfer(address,address,uint256)", ("network_token", "payment_token"),
-              (_f("sender", "address", True), _f("receiver", "address", True), _f("value", "uint256"))),
-)
+# Each stored event's fields come from the compiled ABI; only its table name and lookup columns are declared,
+# in `indexer.chain.system`. The build is cached by source hash, so this costs a compile once per machine.
+EVENTS: tuple[EventLayout, ...] = layouts({name: artifact.abi for name, artifact in build().items()})
 
 _TYPES = {"address": ADDRESS, "bytes32": HASH}
-# What the reports filter and group by, per table.
-_INDEXED = {
-    "payment_received": ("epoch", "customer"),
-    "epoch_finalized": ("epoch",),
-    "reward_claimed": ("account",),
-    "root_revoked": ("epoch",),
-    "node_registered": ("owner", "epoch"),
-    "node_retired": ("owner", "epoch"),
-    "price_updated": ("epoch",),
-    "transfer": ("sender", "receiver"),
-}
 
 
 # Indexes on account columns: random keys, so each insert lands on another page of them. The first
@@ -83,7 +34,7 @@ _INDEXED = {
 LOOKUP_INDEXES: list[Index] = []
 
 
-def _event_table(spec: EventSpec) -> Table:
+def _event_table(spec: EventLayout) -> Table:
     columns = [
         Column("chain_id", BigInteger, nullable=False),
         Column("block_number", BigInteger, nullable=False),
@@ -97,7 +48,7 @@ def _event_table(spec: EventSpec) -> Table:
     table = Table(spec.table, metadata, *columns, UniqueConstraint("chain_id", "tx_hash", "log_index", name=f"uq_{spec.table}_log"))
     Index(f"ix_{spec.table}_block", table.c.chain_id, table.c.block_number)
     kinds = {f.name: f.kind for f in spec.fields}
-    for name in _INDEXED[spec.table]:
+    for name in spec.lookups:
         index = Index(f"ix_{spec.table}_{name}", table.c[name])
         if kinds[name] == "address":
             LOOKUP_INDEXES.append(index)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from eth_utils import keccak
 
 from indexer.chain.manifest import Manifest
-from indexer.db.schema import EVENTS, EventSpec
+from indexer.chain.system import EventLayout
+from indexer.db.schema import EVENTS
 from indexer.chain.rpc import Log
 
 Row = tuple
@@ -43,7 +44,7 @@ class Decoder:
     row: Callable[[Log, list, str, int, int], Row]  # (log, topics, data, chain id, block time) -> row
 
 
-def _row_function(spec: EventSpec, dialect: str) -> Callable[[Log, list, str, int, int], Row]:
+def _row_function(spec: EventLayout, dialect: str) -> Callable[[Log, list, str, int, int], Row]:
     """Compile the row builder of one event: base columns, then each field sliced from its topic or data word."""
     kind = {"address": "address", "bytes32": "bytes32", "uint256": f"uint256:{dialect}"}
     topic, word = 1, 0
@@ -62,7 +63,7 @@ def _row_function(spec: EventSpec, dialect: str) -> Callable[[Log, list, str, in
     return namespace["row"]
 
 
-def topic0(spec: EventSpec) -> str:
+def topic0(spec: EventLayout) -> str:
     return "0x" + keccak(text=spec.signature).hex()
 
 

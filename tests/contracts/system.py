@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 
 import boa
-from eth_utils import keccak
 
+from indexer.chain import system as declared
+from indexer.chain.params import Params as ChainParams
 from indexer.paths import CONTRACTS_DIR
 from indexer.settle.merkle import Entitlement, EntitlementTree
 
-REPORTER_ROLE = keccak(text="REPORTER_ROLE")
-GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")
+REPORTER_ROLE = declared.role_id("reporter")
+GUARDIAN_ROLE = declared.role_id("guardian")
 TOKEN = 10**18
 USD = 10**6
 
@@ -99,30 +101,19 @@ class System:
 
 
 def deploy(params: Params | None = None, genesis: int | None = None) -> System:
+    """Create and wire `indexer.chain.system`'s contracts as `flywheel deploy` does, in titanoboa."""
     params = params or Params()
-    admin = boa.env.generate_address("admin")
-    reporter = boa.env.generate_address("reporter")
-    guardian = boa.env.generate_address("guardian")
-    treasury = boa.env.generate_address("treasury")
+    holders = {name: boa.env.generate_address(name) for name in ("admin", "reporter", "guardian", "treasury")}
     if genesis is None:
         genesis = boa.env.evm.patch.timestamp
-    L = params.epoch_length
-    with boa.env.prank(admin):
-        usd = load("MockUSD")
-        token = load("NetworkToken", "Flywheel Network Token", "FLY", params.max_supply)
-        feed = load("PriceFeed", genesis, L)
-        registry = load("NodeRegistry", genesis, L)
-        gateway = load("PaymentGateway", usd.address, treasury, params.fee_bps, genesis, L)
-        distributor = load(
-            "RewardDistributor", token.address, usd.address, gateway.address, feed.address,
-            genesis, L, params.initial_emission, params.decay_bps, params.decay_period, params.max_supply,
-            params.root_delay, params.max_price_age,
-        )
-        token.set_minter(distributor.address, True)
-        token.renounce_ownership()
-        gateway.set_distributor(distributor.address)
-        feed.grantRole(REPORTER_ROLE, reporter)
-        distributor.grantRole(REPORTER_ROLE, reporter)
-        distributor.grantRole(GUARDIAN_ROLE, guardian)
-        gateway.grantRole(GUARDIAN_ROLE, guardian)
-    return System(admin, reporter, guardian, treasury, genesis, params, usd, token, feed, registry, gateway, distributor)
+    settings = ChainParams(genesis=genesis, **dataclasses.asdict(params))
+    made: dict = {}
+    with boa.env.prank(holders["admin"]):
+        for c in declared.CONTRACTS:
+            made[c.key] = load(c.source, *c.constructor(settings, {k: v.address for k, v in made.items()}, holders))
+        addresses = {k: v.address for k, v in made.items()}
+        for call in declared.WIRING:
+            getattr(made[call.key], call.fn)(*call.args(addresses, holders))
+    return System(holders["admin"], holders["reporter"], holders["guardian"], holders["treasury"], genesis, params,
+                  made["payment_token"], made["network_token"], made["price_feed"], made["node_registry"],
+                  made["payment_gateway"], made["reward_distributor"])

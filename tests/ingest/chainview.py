@@ -10,10 +10,9 @@ from web3 import Web3
 
 from indexer.chain.build import build
 from indexer.chain.manifest import Manifest
+from indexer.chain.system import SOURCE
 from indexer.db.schema import EVENT_TABLES, EVENTS
 
-SOURCE = {"network_token": "NetworkToken", "payment_token": "MockUSD", "payment_gateway": "PaymentGateway",
-          "reward_distributor": "RewardDistributor", "node_registry": "NodeRegistry", "price_feed": "PriceFeed"}
 
 
 def _norm(value: object) -> str:
@@ -33,7 +32,7 @@ def chain_rows(w3: Web3, m: Manifest, to_block: int | str = "latest") -> dict[st
             contract = w3.eth.contract(address=m.contracts[key], abi=artifacts[SOURCE[key]].abi)
             event = getattr(contract.events, spec.event)
             for log in event.get_logs(from_block=m.deploy_block, to_block=to_block):
-                fields = tuple(_norm(log["args"][f.abi_name]) for f in spec.fields)
+                fields = tuple(_norm(log["args"][f.name]) for f in spec.fields)
                 out[spec.table].append((_norm(log["transactionHash"]), log["logIndex"], log["blockNumber"],
                                         _norm(log["blockHash"]), _norm(log["address"]), *fields))
     return {t: sorted(rows) for t, rows in out.items()}
