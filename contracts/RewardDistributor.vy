@@ -11,7 +11,8 @@
 @dev Hot state is packed so that finalizing and claiming touch few slots:
      `_schedule` = scheduled total (112) | rate (112) | next epoch (32);
      `_ledger`   = revenue finalized (108) | carry (108) | root posted at (40);
-     `_paid` and `_claimed[account]` = subsidy (128) | revenue (128).
+     `_pending`, `_paid` and `_claimed[account]` = subsidy (128) | revenue (128).
+     The `packing` module names every field of these words and packs them.
      Roots live in a ring of two: the latest, and the one before it, which
      stays claimable while the latest waits out `ROOT_DELAY`.
 """
@@ -33,6 +34,8 @@ import emission_schedule
 initializes: emission_schedule
 
 import roles
+
+import packing
 
 exports: (
     access_control.__interface__,
@@ -86,11 +89,6 @@ struct Claim:
 
 MAX_PROOF: constant(uint256) = 32
 MAX_BATCH: constant(uint256) = 40
-MASK32: constant(uint256) = 2**32 - 1
-MASK40: constant(uint256) = 2**40 - 1
-MASK108: constant(uint256) = 2**108 - 1
-MASK112: constant(uint256) = 2**112 - 1
-MASK128: constant(uint256) = 2**128 - 1
 
 NETWORK_TOKEN: public(immutable(INetworkToken))
 PAYMENT_TOKEN: public(immutable(IERC20))
@@ -133,7 +131,7 @@ def __init__(
     PRICE_FEED = price_feed
     ROOT_DELAY = root_delay
     MAX_PRICE_AGE = max_price_age
-    self._schedule = initial_emission << 32
+    self._schedule = packing._pack_schedule(0, initial_emission, 0)
 
 
 # --- finalization ---------------------------------------------------------
@@ -166,31 +164,31 @@ def finalize(epoch: uint256, root: bytes32, subsidy: uint256, revenue: uint256, 
     """
     access_control._check_role(roles.REPORTER_ROLE, msg.sender)
     schedule: uint256 = self._schedule
-    assert epoch == schedule & MASK32, "distributor: epoch out of order"
+    assert epoch == packing._schedule_next_epoch(schedule), "distributor: epoch out of order"
     assert epoch < emission_schedule.MAX_EPOCHS, "distributor: epoch out of range"
     assert block.timestamp >= epoch_clock._epoch_end(epoch), "distributor: epoch not ended"
     assert root != empty(bytes32), "distributor: empty root"
     ledger: uint256 = self._ledger
-    assert block.timestamp >= (ledger & MASK40) + ROOT_DELAY, "distributor: previous root pending"
+    assert block.timestamp >= packing._ledger_posted_at(ledger) + ROOT_DELAY, "distributor: previous root pending"
     price: uint256 = self._fresh_price()
 
-    rate: uint256 = emission_schedule._next_rate((schedule >> 32) & MASK112, epoch)
-    scheduled: uint256 = schedule >> 144
+    rate: uint256 = emission_schedule._next_rate(packing._schedule_rate(schedule), epoch)
+    scheduled: uint256 = packing._schedule_total(schedule)
     allowed: uint256 = emission_schedule._capped(rate, scheduled, emission_schedule.MAX_SUPPLY)
     assert subsidy <= allowed, "distributor: subsidy over emission"
 
-    available: uint256 = ((ledger >> 40) & MASK108) + staticcall GATEWAY.epoch_revenue(epoch)
+    available: uint256 = packing._ledger_carry(ledger) + staticcall GATEWAY.epoch_revenue(epoch)
     assert revenue <= available, "distributor: revenue over pool"
     carry: uint256 = available - revenue
-    revenue_finalized: uint256 = (ledger >> 148) + revenue
-    assert carry <= MASK108 and revenue_finalized <= MASK108, "distributor: revenue out of range"
+    revenue_finalized: uint256 = packing._ledger_revenue_finalized(ledger) + revenue
+    assert carry <= packing.MAX_LEDGER_AMOUNT and revenue_finalized <= packing.MAX_LEDGER_AMOUNT, "distributor: revenue out of range"
 
-    self._schedule = ((scheduled + allowed) << 144) | (rate << 32) | (epoch + 1)
-    self._ledger = (revenue_finalized << 148) | (carry << 40) | block.timestamp
+    self._schedule = packing._pack_schedule(scheduled + allowed, rate, epoch + 1)
+    self._ledger = packing._pack_ledger(revenue_finalized, carry, block.timestamp)
     self.subsidy_finalized += subsidy
     if ROOT_DELAY > 0:
         # Only a root that can still be revoked needs its totals kept for undoing.
-        self._pending = (subsidy << 128) | revenue
+        self._pending = packing._pack_pair(subsidy, revenue)
     self._roots[epoch % 2] = root
     log EpochFinalized(
         epoch=epoch, root=root, subsidy=subsidy, revenue=revenue,
@@ -207,26 +205,26 @@ def revoke(epoch: uint256):
     """
     access_control._check_role(roles.GUARDIAN_ROLE, msg.sender)
     schedule: uint256 = self._schedule
-    next_epoch: uint256 = schedule & MASK32
+    next_epoch: uint256 = packing._schedule_next_epoch(schedule)
     assert next_epoch > 0 and epoch == next_epoch - 1, "distributor: not the latest root"
     ledger: uint256 = self._ledger
-    assert block.timestamp < (ledger & MASK40) + ROOT_DELAY, "distributor: root already in effect"
+    assert block.timestamp < packing._ledger_posted_at(ledger) + ROOT_DELAY, "distributor: root already in effect"
 
     pending: uint256 = self._pending
-    subsidy: uint256 = pending >> 128
-    revenue: uint256 = pending & MASK128
+    subsidy: uint256 = packing._pair_subsidy(pending)
+    revenue: uint256 = packing._pair_revenue(pending)
     # Rebuild the schedule cache as it stood before this epoch was finalized.
     rate: uint256 = emission_schedule.INITIAL_EMISSION
     if epoch > 0:
         rate = emission_schedule._walk(epoch - 1)[0]
     scheduled: uint256 = emission_schedule._walk(epoch)[1]
-    carry: uint256 = ((ledger >> 40) & MASK108) + revenue - staticcall GATEWAY.epoch_revenue(epoch)
-    revenue_finalized: uint256 = (ledger >> 148) - revenue
+    carry: uint256 = packing._ledger_carry(ledger) + revenue - staticcall GATEWAY.epoch_revenue(epoch)
+    revenue_finalized: uint256 = packing._ledger_revenue_finalized(ledger) - revenue
 
     root: bytes32 = self._roots[epoch % 2]
-    self._schedule = (scheduled << 144) | (rate << 32) | epoch
+    self._schedule = packing._pack_schedule(scheduled, rate, epoch)
     # The root before this one was already in effect, so nothing is pending now.
-    self._ledger = (revenue_finalized << 148) | (carry << 40)
+    self._ledger = packing._pack_ledger(revenue_finalized, carry, 0)
     self.subsidy_finalized -= subsidy
     self._pending = 0
     self._roots[epoch % 2] = empty(bytes32)
@@ -239,10 +237,10 @@ def revoke(epoch: uint256):
 @internal
 @view
 def _claimable_root() -> bytes32:
-    next_epoch: uint256 = self._schedule & MASK32
+    next_epoch: uint256 = packing._schedule_next_epoch(self._schedule)
     if next_epoch == 0:
         return empty(bytes32)
-    if block.timestamp >= (self._ledger & MASK40) + ROOT_DELAY:
+    if block.timestamp >= packing._ledger_posted_at(self._ledger) + ROOT_DELAY:
         return self._roots[(next_epoch - 1) % 2]
     if next_epoch == 1:
         return empty(bytes32)
@@ -257,11 +255,15 @@ def _leaf(account: address, cumulative_subsidy: uint256, cumulative_revenue: uin
 
 
 @internal
-def _claim(root: bytes32, account: address, cumulative_subsidy: uint256, cumulative_revenue: uint256, proof: DynArray[bytes32, MAX_PROOF]) -> (uint256, uint256):
+def _claim(root: bytes32, account: address, cumulative_subsidy: uint256, cumulative_revenue: uint256, proof: DynArray[bytes32, MAX_PROOF]):
+    """
+    @dev Proves the claim against `root`, records what the account has now
+         claimed, books it against the finalized totals and pays it out.
+    """
     assert merkle._verify(proof, root, self._leaf(account, cumulative_subsidy, cumulative_revenue)), "distributor: invalid proof"
     claimed: uint256 = self._claimed[account]
-    claimed_subsidy: uint256 = claimed >> 128
-    claimed_revenue: uint256 = claimed & MASK128
+    claimed_subsidy: uint256 = packing._pair_subsidy(claimed)
+    claimed_revenue: uint256 = packing._pair_revenue(claimed)
     subsidy: uint256 = 0
     revenue: uint256 = 0
     # An older root may prove less than was already claimed: that asset then pays nothing.
@@ -272,10 +274,11 @@ def _claim(root: bytes32, account: address, cumulative_subsidy: uint256, cumulat
         revenue = cumulative_revenue - claimed_revenue
         claimed_revenue = cumulative_revenue
     assert subsidy > 0 or revenue > 0, "distributor: nothing to claim"
-    assert claimed_subsidy <= MASK128 and claimed_revenue <= MASK128, "distributor: amount out of range"
-    self._claimed[account] = (claimed_subsidy << 128) | claimed_revenue
+    assert claimed_subsidy <= packing.MAX_PAIR_AMOUNT and claimed_revenue <= packing.MAX_PAIR_AMOUNT, "distributor: amount out of range"
+    self._claimed[account] = packing._pack_pair(claimed_subsidy, claimed_revenue)
     log RewardClaimed(account=account, subsidy=subsidy, revenue=revenue)
-    return subsidy, revenue
+    self._book(subsidy, revenue)
+    self._pay_out(account, subsidy, revenue)
 
 
 @internal
@@ -289,20 +292,20 @@ def _pay_out(account: address, subsidy: uint256, revenue: uint256):
 @internal
 def _book(subsidy: uint256, revenue: uint256):
     paid: uint256 = self._paid
-    minted: uint256 = (paid >> 128) + subsidy
-    revenue_paid: uint256 = (paid & MASK128) + revenue
+    minted: uint256 = packing._pair_subsidy(paid) + subsidy
+    revenue_paid: uint256 = packing._pair_revenue(paid) + revenue
     ledger: uint256 = self._ledger
     subsidy_cap: uint256 = self.subsidy_finalized
-    revenue_cap: uint256 = ledger >> 148
-    if block.timestamp < (ledger & MASK40) + ROOT_DELAY:
+    revenue_cap: uint256 = packing._ledger_revenue_finalized(ledger)
+    if block.timestamp < packing._ledger_posted_at(ledger) + ROOT_DELAY:
         # The latest root can still be revoked, so its totals must not back any claim yet:
         # a revocation would leave more paid out than was ever finalized.
         pending: uint256 = self._pending
-        subsidy_cap -= pending >> 128
-        revenue_cap -= pending & MASK128
+        subsidy_cap -= packing._pair_subsidy(pending)
+        revenue_cap -= packing._pair_revenue(pending)
     assert minted <= subsidy_cap, "distributor: subsidy over finalized"
     assert revenue_paid <= revenue_cap, "distributor: revenue over finalized"
-    self._paid = (minted << 128) | revenue_paid
+    self._paid = packing._pack_pair(minted, revenue_paid)
 
 
 @external
@@ -317,11 +320,7 @@ def claim(account: address, cumulative_subsidy: uint256, cumulative_revenue: uin
     @param proof The Merkle proof of the leaf against the claimable root.
     """
     pausable._require_not_paused()
-    subsidy: uint256 = 0
-    revenue: uint256 = 0
-    subsidy, revenue = self._claim(self._claimable_root(), account, cumulative_subsidy, cumulative_revenue, proof)
-    self._book(subsidy, revenue)
-    self._pay_out(account, subsidy, revenue)
+    self._claim(self._claimable_root(), account, cumulative_subsidy, cumulative_revenue, proof)
 
 
 @external
@@ -335,11 +334,7 @@ def claim_many(claims: DynArray[Claim, MAX_BATCH]):
     pausable._require_not_paused()
     root: bytes32 = self._claimable_root()
     for c: Claim in claims:
-        subsidy: uint256 = 0
-        revenue: uint256 = 0
-        subsidy, revenue = self._claim(root, c.account, c.cumulative_subsidy, c.cumulative_revenue, c.proof)
-        self._book(subsidy, revenue)
-        self._pay_out(c.account, subsidy, revenue)
+        self._claim(root, c.account, c.cumulative_subsidy, c.cumulative_revenue, c.proof)
 
 
 @external
@@ -370,7 +365,7 @@ def next_epoch() -> uint256:
     @notice The next epoch to finalize (the number finalized so far).
     @return uint256 The epoch index.
     """
-    return self._schedule & MASK32
+    return packing._schedule_next_epoch(self._schedule)
 
 
 @external
@@ -381,8 +376,8 @@ def next_emission() -> uint256:
     @return uint256 Network-token base units.
     """
     schedule: uint256 = self._schedule
-    rate: uint256 = emission_schedule._next_rate((schedule >> 32) & MASK112, schedule & MASK32)
-    return emission_schedule._capped(rate, schedule >> 144, emission_schedule.MAX_SUPPLY)
+    rate: uint256 = emission_schedule._next_rate(packing._schedule_rate(schedule), packing._schedule_next_epoch(schedule))
+    return emission_schedule._capped(rate, packing._schedule_total(schedule), emission_schedule.MAX_SUPPLY)
 
 
 @external
@@ -392,7 +387,7 @@ def scheduled_total() -> uint256:
     @notice The schedule's emission over all finalized epochs, allocated or not.
     @return uint256 Network-token base units.
     """
-    return self._schedule >> 144
+    return packing._schedule_total(self._schedule)
 
 
 @external
@@ -403,7 +398,7 @@ def revenue_pool() -> uint256:
             unallocated carry-over plus that epoch's net payments so far.
     @return uint256 Payment-token base units.
     """
-    return ((self._ledger >> 40) & MASK108) + staticcall GATEWAY.epoch_revenue(self._schedule & MASK32)
+    return packing._ledger_carry(self._ledger) + staticcall GATEWAY.epoch_revenue(packing._schedule_next_epoch(self._schedule))
 
 
 @external
@@ -413,7 +408,7 @@ def revenue_carry() -> uint256:
     @notice Revenue left unallocated by finalized epochs.
     @return uint256 Payment-token base units.
     """
-    return (self._ledger >> 40) & MASK108
+    return packing._ledger_carry(self._ledger)
 
 
 @external
@@ -423,7 +418,7 @@ def revenue_finalized() -> uint256:
     @notice Revenue allocated over all finalized epochs.
     @return uint256 Payment-token base units.
     """
-    return self._ledger >> 148
+    return packing._ledger_revenue_finalized(self._ledger)
 
 
 @external
@@ -433,7 +428,7 @@ def root_posted_at() -> uint256:
     @notice When the latest root was posted (0 once revoked).
     @return uint256 Unix time.
     """
-    return self._ledger & MASK40
+    return packing._ledger_posted_at(self._ledger)
 
 
 @external
@@ -443,7 +438,7 @@ def latest_root() -> bytes32:
     @notice The latest finalized root, whether or not it is in effect yet.
     @return bytes32 The root, or zero before the first finalization.
     """
-    next_epoch: uint256 = self._schedule & MASK32
+    next_epoch: uint256 = packing._schedule_next_epoch(self._schedule)
     if next_epoch == 0:
         return empty(bytes32)
     return self._roots[(next_epoch - 1) % 2]
@@ -466,7 +461,7 @@ def total_minted() -> uint256:
     @notice Every network token this distributor ever minted.
     @return uint256 Network-token base units.
     """
-    return self._paid >> 128
+    return packing._pair_subsidy(self._paid)
 
 
 @external
@@ -476,7 +471,7 @@ def total_revenue_paid() -> uint256:
     @notice Every payment-token unit this distributor ever paid out.
     @return uint256 Payment-token base units.
     """
-    return self._paid & MASK128
+    return packing._pair_revenue(self._paid)
 
 
 @external
@@ -488,7 +483,7 @@ def claimed(account: address) -> (uint256, uint256):
     @return (subsidy, revenue) in base units.
     """
     claimed: uint256 = self._claimed[account]
-    return claimed >> 128, claimed & MASK128
+    return packing._pair_subsidy(claimed), packing._pair_revenue(claimed)
 
 
 @external
