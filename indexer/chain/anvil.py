@@ -29,19 +29,22 @@ _PLATFORMS = {
 
 
 def anvil_binary() -> Path:
-    """The pinned anvil from the npm platform package, or `FLYWHEEL_ANVIL`."""
+    """`FLYWHEEL_ANVIL`, else the pinned anvil of a checkout's npm platform package, else `anvil` on PATH."""
     override = os.environ.get("FLYWHEEL_ANVIL")
     if override:
+        if not Path(override).is_file():
+            raise FlywheelError(f"FLYWHEEL_ANVIL={override} is not a file: point it at an anvil binary")
         return Path(override)
     plat = _PLATFORMS.get((platform.system(), platform.machine()))
-    if plat:
+    if plat and NODE_MODULES is not None:
         candidate = NODE_MODULES / "@foundry-rs" / f"anvil-{plat}" / "bin" / "anvil"
         if candidate.exists():
             return candidate
     found = shutil.which("anvil")
     if found:
         return Path(found)
-    raise FlywheelError("anvil not found: run `bash scripts/setup.sh` to install it")
+    raise FlywheelError("anvil not found: set FLYWHEEL_ANVIL to its path, run `bash scripts/setup.sh` in a checkout "
+                        "(it installs one into node_modules), or put `anvil` on PATH (Foundry's foundryup)")
 
 
 def rpc_url(port: int) -> str:

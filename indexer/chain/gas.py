@@ -35,10 +35,10 @@ from indexer.chain.params import Params
 from indexer.chain.node import rpc_of
 from indexer.chain.wallet import Sender
 from indexer.errors import FlywheelError
-from indexer.paths import REPO_ROOT
+from indexer.paths import GAS_SNAPSHOT
 from indexer.settle.merkle import Entitlement, EntitlementTree
 
-SNAPSHOT_PATH = REPO_ROOT / "gas-snapshot.json"
+SNAPSHOT_PATH = GAS_SNAPSHOT  # the checkout's gas-snapshot.json; None when installed, so --snapshot is needed
 TOLERANCE_BPS = 200  # like `forge snapshot --check --tolerance 2`
 
 SMALL_TREE = 1_000

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+# Typer vendors its own Click (typer._click); its exceptions are not re-exported.
+from typer._click import exceptions as usage
 
 from indexer.chain import gas as gauge
 from indexer.cli.output import console, info
@@ -53,11 +55,14 @@ def table(m: gauge.Measurement, changes: list[gauge.Change] | None) -> Table:
 
 def gas(
     check: bool = typer.Option(False, "--check", help="Compare with the snapshot instead of writing it; exit 1 if any figure grew more than 2%."),
-    snapshot: Path = typer.Option(None, "--snapshot", help="Snapshot file; default: gas-snapshot.json at the repository root."),
+    snapshot: Path = typer.Option(None, "--snapshot", help="Snapshot file; default: gas-snapshot.json at the root of the source checkout (required when installed)."),
     rpc_url: str = typer.Option(None, "--rpc-url", help="A dev chain (anvil) to measure on; default: start a private anvil on a free port."),
 ) -> None:
     """Measure the gas of paying, registering, pricing, finalizing and claiming, from real receipts."""
     path = snapshot or gauge.SNAPSHOT_PATH
+    if path is None:
+        raise usage.UsageError("--snapshot FILE is required when flywheel runs from an installed package: "
+                               "the default, gas-snapshot.json, exists only in a source checkout")
     previous = gauge.load_snapshot(path) if check or path.exists() else None
     m = gauge.measure(rpc_url, progress=lambda step: info(f"gas: {step}"))
     changes = gauge.compare(previous.gas, m.gas) if previous else None
