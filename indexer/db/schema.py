@@ -27,6 +27,12 @@ EVENTS: tuple[EventLayout, ...] = layouts({name: artifact.abi for name, artifact
 
 _TYPES = {"address": ADDRESS, "bytes32": HASH}
 
+# How a reorg undoes each table above the fork, read by `indexer.ingest.store.rollback` from `Table.info["rollback"]`.
+# Every table declares one. A derived table (a rollup, an allocation) gives a function
+# `(connection, stream, fork_block) -> rows removed` instead.
+APPEND_ONLY = "append-only"  # an event log: its rows above the fork are deleted
+STREAM_STATE = "stream state"  # the indexer's own state, which the commit protocol itself moves back
+
 
 # Indexes on account columns: random keys, so each insert lands on another page of them. The first
 # backfill into empty tables drops them and builds them once at the head (`indexer.ingest.store`), so a
@@ -45,7 +51,8 @@ def _event_table(spec: EventLayout) -> Table:
         Column("contract", ADDRESS, nullable=False),
     ]
     columns += [Column(f.name, Uint256() if f.kind == "uint256" else _TYPES[f.kind], nullable=False) for f in spec.fields]
-    table = Table(spec.table, metadata, *columns, UniqueConstraint("chain_id", "tx_hash", "log_index", name=f"uq_{spec.table}_log"))
+    table = Table(spec.table, metadata, *columns, UniqueConstraint("chain_id", "tx_hash", "log_index", name=f"uq_{spec.table}_log"),
+                  info={"rollback": APPEND_ONLY})
     Index(f"ix_{spec.table}_block", table.c.chain_id, table.c.block_number)
     kinds = {f.name: f.kind for f in spec.fields}
     for name in spec.lookups:
@@ -63,6 +70,7 @@ deployment = Table(
     Column("chain_id", BigInteger, primary_key=True),
     Column("distributor", ADDRESS, primary_key=True),
     Column("manifest", Text, nullable=False),
+    info={"rollback": STREAM_STATE},
 )
 
 # How far a stream (one deployment on one chain) is indexed; written in the same transaction as its rows.
@@ -73,6 +81,7 @@ checkpoint = Table(
     Column("block_number", BigInteger, nullable=False),
     Column("block_hash", HASH, nullable=False),
     Column("head_block", BigInteger, nullable=False),  # the node's head when this was written
+    info={"rollback": STREAM_STATE},
 )
 
 # The recent headers the indexer has seen, to find where a reorg forked.
@@ -83,4 +92,5 @@ block_header = Table(
     Column("number", BigInteger, primary_key=True),
     Column("hash", HASH, nullable=False),
     Column("parent_hash", HASH, nullable=False),
+    info={"rollback": STREAM_STATE},
 )

@@ -31,11 +31,11 @@ from indexer.ingest import decode as decoding
 from indexer.ingest import store
 from indexer.chain.rpc import Log, NodeClient, NodeError, RpcAnswerError, Stopped
 from indexer.ingest.config import IndexerConfig
-from indexer.ingest.fetch import Batch, Fetcher, Prefetch
+from indexer.ingest.blocks import Batch, Checkpoint
+from indexer.ingest.fetch import Fetcher, Prefetch
 from indexer.ingest.metrics import Metrics
 from indexer.ingest.progress import BackfillProgress
 
-Checkpoint = tuple[int, str]  # block number and hash
 FOLLOW_GAP = 64  # a catch-up longer than this many blocks shows progress like a backfill
 MAX_RETRY_WAIT = 60.0
 
@@ -65,6 +65,7 @@ class Indexer:
         self.metrics.range_size.set(config.batch_blocks)
         self._waiting = False  # already said that the node is behind
         self._lookups_missing: bool | None = None  # None: not looked at yet
+        self.stored: Checkpoint | None = None  # the checkpoint row as this writer last read or wrote it
 
     def _decode(self, logs: list[Log], times: dict[str, int]) -> dict[str, list[tuple]]:
         return decoding.decode(logs, self.decoders, self.stream.chain_id, times)
@@ -73,14 +74,14 @@ class Indexer:
 
     def checkpoint(self) -> Checkpoint:
         with self.engine.connect() as conn:
-            found = store.load_checkpoint(conn, self.stream)
-        if found is not None:
-            return found
+            self.stored = store.load_checkpoint(conn, self.stream)
+        if self.stored is not None:
+            return self.stored
         start = self.manifest.deploy_block - 1
         block_hash = self._hash_at(start)
         if block_hash is None:
             raise FlywheelError(f"the node has no block {start}: is it synced past the deployment?")
-        return start, block_hash
+        return Checkpoint(start, block_hash)
 
     def _hash_at(self, number: int) -> str | None:
         block = self.client.call("eth_getBlockByNumber", hex(number), False)
@@ -95,7 +96,7 @@ class Indexer:
         for number, block_hash in remembered:
             block = current[number]
             if block is not None and block["hash"] == block_hash:
-                return number, block_hash
+                return Checkpoint(number, block_hash)
         raise ReorgTooDeep(
             f"reorg deeper than the {self.config.reorg_window}-block window on chain {self.stream.chain_id}: "
             "stopped without writing; re-index into a fresh database or raise reorg_window"
@@ -103,10 +104,12 @@ class Indexer:
 
     def _roll_back(self, head: int) -> Checkpoint:
         ancestor = self._fork_point()
-        removed = store.rollback(self.engine, self.stream, ancestor, head, self.fence)
+        with store.transact(self.engine, self.fence) as conn:
+            removed = store.rollback(conn, self.stream, self.stored, ancestor, head)
+        self.stored = ancestor
         self.metrics.reorgs.inc()
-        self.metrics.indexed_block.set(ancestor[0])
-        self.log(f"reorg: rolled back to block {ancestor[0]}, removed {removed} rows; re-indexing")
+        self.metrics.indexed_block.set(ancestor.number)
+        self.log(f"reorg: rolled back to block {ancestor.number}, removed {removed} rows; re-indexing")
         return ancestor
 
     # --- lookup indexes ---------------------------------------------------------------
@@ -135,8 +138,9 @@ class Indexer:
     # --- ranges ------------------------------------------------------------------------
 
     def _write(self, batch: Batch, head: int) -> int:
-        store.commit_range(self.engine, self.stream, batch.rows, list(batch.headers.values()), batch.headers[batch.end], head,
-                           self.config.reorg_window, self.fence)
+        with store.transact(self.engine, self.fence) as conn:
+            cp = store.commit(conn, self.stream, self.stored, batch, head, self.config.reorg_window)
+        self.stored = cp
         count = 0
         for table, values in batch.rows.items():
             self.metrics.events.labels(table).inc(len(values))
@@ -146,19 +150,19 @@ class Indexer:
 
     def _catch_up(self, cp: Checkpoint, target: int, head: int) -> Checkpoint:
         """Index (cp, target]; returns the new checkpoint. Fetching the next range overlaps writing this one."""
-        tracked = target - cp[0] > FOLLOW_GAP or not self.metrics.ready.is_set()
+        tracked = target - cp.number > FOLLOW_GAP or not self.metrics.ready.is_set()
         if tracked:
-            self.progress.start(target - cp[0])
+            self.progress.start(target - cp.number)
         settled_below = head - self.config.reorg_window + 1
-        if cp[0] + 1 < settled_below:
+        if cp.number + 1 < settled_below:
             self._defer_lookups()
         try:
-            with Prefetch(self.fetcher, cp[0] + 1, target, settled_below) as batches:
+            with Prefetch(self.fetcher, cp.number + 1, target, settled_below) as batches:
                 for batch in batches:
-                    if batch.headers[batch.start].parent_hash != cp[1]:
+                    if batch.headers[batch.start].parent_hash != cp.hash:
                         return self._roll_back(head)
                     events = self._write(batch, head)
-                    cp = (batch.end, batch.headers[batch.end].hash)
+                    cp = batch.last.checkpoint
                     self.metrics.lag.set(max(0, target - batch.end))
                     if tracked:
                         self.progress.advance(batch.end - batch.start + 1, events)
@@ -177,7 +181,7 @@ class Indexer:
 
     def _say_waiting(self, head: int, cp: Checkpoint) -> None:
         if not self._waiting:
-            self.log(f"the node's head {head} has not reached our block {cp[0]} yet: waiting for it")
+            self.log(f"the node's head {head} has not reached our block {cp.number} yet: waiting for it")
         self._waiting = True
 
     def step(self, cp: Checkpoint) -> tuple[Checkpoint, bool]:
@@ -185,15 +189,15 @@ class Indexer:
         head = int(self.client.call("eth_blockNumber"), 16)
         self.metrics.head_block.set(head)
         # A lagging or syncing node lacks our block: no fork is proven, so wait for it rather than roll back.
-        ours = self._hash_at(cp[0]) if head >= cp[0] else None
+        ours = self._hash_at(cp.number) if head >= cp.number else None
         if ours is None:
             self._say_waiting(head, cp)
             return cp, True
         self._waiting = False
-        if ours != cp[1]:
+        if ours != cp.hash:
             return self._roll_back(head), False
         target = head - self.confirmations
-        if target <= cp[0]:
+        if target <= cp.number:
             self.metrics.lag.set(0)
             return cp, True
         return self._catch_up(cp, target, head), False
@@ -207,7 +211,7 @@ class Indexer:
         """
         store.register(self.engine, self.stream, self.manifest)
         cp = self.checkpoint()
-        self.metrics.indexed_block.set(cp[0])
+        self.metrics.indexed_block.set(cp.number)
         with _few_collections():
             return self._loop(cp, once)
 

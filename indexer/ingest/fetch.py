@@ -18,10 +18,9 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from indexer.chain.rpc import LOGS, Log, NodeClient, NodeError, RangeTooLarge, RpcAnswerError
-from indexer.ingest.store import Header
+from indexer.ingest.blocks import Batch, Header
 
 CALM_RANGES = 4  # full ranges that must work after a shrink before the range doubles again (else each full range doubles it)
 AHEAD = 2  # ranges fetched and decoded ahead of the writer: evens out ranges of uneven density
@@ -31,14 +30,6 @@ ATTEMPTS = 5  # fetches of a range that keeps changing under us before giving up
 
 class Inconsistent(Exception):
     """The chain moved under the fetch (a block vanished or its hash changed): fetch again."""
-
-
-@dataclass(frozen=True)
-class Batch:
-    start: int
-    end: int
-    rows: dict[str, list[tuple]]  # table -> rows ready for a bulk insert
-    headers: dict[int, Header]  # at least the first and the last block's
 
 
 Decode = Callable[[list[Log], dict[str, int]], dict[str, list[tuple]]]  # (logs, hex block number -> time) -> rows

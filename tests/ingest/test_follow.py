@@ -21,6 +21,7 @@ from indexer.chain.rpc import NodeClient
 from indexer.ingest.config import IndexerConfig
 from indexer.ingest.daemon import Indexer, ReorgTooDeep
 from indexer.ingest import store
+from indexer.ingest.blocks import Batch, Header
 from indexer.ingest.lock import LockLost, WriterLock
 from indexer.ingest.store import Stream
 from tests.ingest.chainview import chain_rows, db_rows
@@ -374,7 +375,9 @@ def test_the_writer_lock_cannot_be_sidestepped(idle: Busy, database_url: str, tm
             conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": lock._pid})
             conn.commit()
         with pytest.raises(LockLost, match="lost the writer lock"):
-            store.commit_range(engine, stream, {}, [], store.Header(1, "0x" + "11" * 32, "0x" + "22" * 32), 1, 128, lock.fence)
+            with store.transact(engine, lock.fence) as conn:
+                end = Header(1, "0x" + "11" * 32, "0x" + "22" * 32)
+                store.commit(conn, stream, None, Batch(1, 1, {}, {1: end}), 1, 128)
         with engine.connect() as conn:
             assert conn.execute(select(checkpoint)).first() is None
     finally:
