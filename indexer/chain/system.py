@@ -22,31 +22,18 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from eth_utils import keccak
 
 from indexer.errors import FlywheelError
 from indexer.paths import CONTRACTS_DIR
 
+if TYPE_CHECKING:
+    from indexer.chain.params import Params  # genesis resolved
+
 Addresses = dict[str, str]  # manifest key -> address
 Holders = dict[str, str]  # role holder name ("admin", "reporter", "guardian", "treasury") -> address
-
-
-class Settings(Protocol):
-    """The deployment parameters constructors read (`indexer.chain.params.Params`, genesis resolved)."""
-
-    genesis: int | None
-    epoch_length: int
-    initial_emission: int
-    decay_bps: int
-    decay_period: int
-    max_supply: int
-    fee_bps: int
-    root_delay: int
-    max_price_age: int
-    token_name: str
-    token_symbol: str
 
 
 # --- contracts -----------------------------------------------------------------------------
@@ -56,7 +43,7 @@ class Settings(Protocol):
 class Contract:
     key: str  # the manifest's name for it
     source: str  # contracts/<source>.vy
-    constructor: Callable[[Settings, Addresses, Holders], tuple] = lambda p, a, h: ()
+    constructor: Callable[[Params, Addresses, Holders], tuple] = lambda p, a, h: ()
     mock: bool = False  # created only on a local chain whose parameters name no existing contract for `key`
 
 
