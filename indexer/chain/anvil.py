@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer import atomic
 from indexer.chain.rpc import NodeClient, NodeError
 from indexer.errors import FlywheelError
 from indexer.paths import NODE_MODULES, state_home
@@ -110,7 +111,7 @@ def start(port: int = DEFAULT_PORT, extra_args: tuple[str, ...] = (), state_dir:
     url = rpc_url(port)
     _wait_ready(url, proc, log, time.monotonic() + 20)
     chain = Chain(port=port, pid=proc.pid, url=url, log=log)
-    (state / f"chain-{port}.json").write_text(json.dumps({"port": port, "pid": proc.pid, "url": url, "log": str(log)}))
+    atomic.write(state / f"chain-{port}.json", json.dumps({"port": port, "pid": proc.pid, "url": url, "log": str(log)}))
     return chain
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import orjson
 
-from indexer.errors import FlywheelError
+from indexer import atomic
+from indexer.errors import FlywheelError, first_line
 from indexer.paths import CONTRACTS_DIR, state_home
 
 CONTRACT_NAMES = (
@@ -57,8 +58,7 @@ def _compile(contracts_dir: Path) -> dict[str, dict]:
     try:
         out = compile_files(files, ("abi", "bytecode"), paths=[str(contracts_dir)])
     except Exception as exc:  # the compiler raises many types; all mean the same here
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise FlywheelError(f"contract compilation failed: {first}") from exc
+        raise FlywheelError(f"contract compilation failed: {first_line(exc, type(exc).__name__)}") from exc
     result = {}
     for path, formats in out.items():
         name = Path(str(path)).stem
@@ -74,8 +74,5 @@ def build(contracts_dir: Path = CONTRACTS_DIR, cache_dir: Path | None = None) ->
         raw = orjson.loads(cache.read_bytes())
     else:
         raw = _compile(contracts_dir)
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(".tmp")
-        tmp.write_text(json.dumps(raw))
-        tmp.replace(cache)
+        atomic.write(cache, json.dumps(raw))
     return {name: Artifact(name, v["abi"], v["bytecode"]) for name, v in raw.items()}

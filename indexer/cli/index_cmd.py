@@ -161,5 +161,5 @@ def upgrade(database_url: str = typer.Option(None, "--database-url", envvar="FLY
     engine = engines.make_engine(database_url or configs.IndexerConfig().database_url)
     engines.check(engine)
     migrate.upgrade(engine)
-    console.print(f"database at {engine.url.render_as_string(hide_password=True)} is at schema {migrate.head()}")
+    console.print(f"database at {engines.safe(engine.url)} is at schema {migrate.head()}")
     engine.dispose()

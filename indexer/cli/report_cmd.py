@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from indexer.chain import manifest as manifests
 from indexer.cli.output import console
-from indexer.db.engine import make_engine
+from indexer.db import engine as engines
 from indexer.errors import FlywheelError
 from indexer.ingest import config as configs
 from indexer.reports import build
@@ -51,14 +51,12 @@ def settings(config_file: Path | None, database_url: str | None, deployment: Pat
 def _run(cfg: configs.IndexerConfig, fmt: str | None, out: Path | None, make: MakeReport) -> None:
     fmt = choose_format(fmt, out)
     manifest = manifests.load(Path(cfg.deployment)) if cfg.deployment else None
-    engine = make_engine(cfg.database_url, must_exist=True)
-    safe_url = engine.url.render_as_string(hide_password=True)
+    engine = engines.make_engine(cfg.database_url, must_exist=True)
     try:
         with engine.connect() as conn:
             report = make(conn, info_of(manifest) if manifest else deployment_from_database(conn))
     except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
-        raise FlywheelError(f"cannot read the database at {safe_url}: {reason}") from None
+        raise FlywheelError(f"cannot read the database at {engines.safe(engine.url)}: {engines.reason(exc)}") from None
     finally:
         engine.dispose()
     emit(report, fmt, out, console)

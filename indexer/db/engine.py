@@ -5,20 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from indexer.errors import FlywheelError
-
-DEFAULT_URL = "sqlite:///flywheel.db"
+from indexer.errors import FlywheelError, first_line
 
 
-def safe(url: str) -> str:
-    """The URL with its password hidden."""
+def safe(url: str | URL) -> str:
+    """The URL with its password hidden (`postgresql+psycopg://flywheel:***@host/db`): unlike a node's URL,
+    whose path and query may hold an API key and are hidden too, a database URL keeps its secret in one place."""
     try:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "<invalid database URL>"
+
+
+def reason(exc: OperationalError) -> str:
+    """Why the database refused, in one line (drivers add pages of context after it)."""
+    return first_line(exc.orig, "connection failed")
 
 
 def make_engine(url: str, must_exist: bool = False) -> Engine:
@@ -71,5 +75,4 @@ def check(engine: Engine) -> None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
-        raise FlywheelError(f"cannot reach the database at {engine.url.render_as_string(hide_password=True)}: {reason}") from None
+        raise FlywheelError(f"cannot reach the database at {safe(engine.url)}: {reason(exc)}") from None

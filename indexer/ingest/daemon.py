@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from indexer.chain.manifest import Manifest
+from indexer.db.engine import reason as db_reason
 from indexer.errors import FlywheelError
 from indexer.ingest import decode as decoding
 from indexer.ingest import store
@@ -262,6 +263,5 @@ def _few_collections() -> Iterator[None]:
 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, OperationalError):
-        first = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
-        return f"the database failed: {first}"
+        return f"the database failed: {db_reason(exc)}"
     return str(exc)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import matplotlib
 
@@ -80,11 +79,12 @@ def figure(report: Report):
     raise ValueError(f"no chart for {report.name}")
 
 
-def save_png(report: Report, path: Path) -> None:
+def png(report: Report) -> bytes:
     fig = figure(report)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png")
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
     plt.close(fig)
+    return buffer.getvalue()
 
 
 def svg(report: Report) -> str:

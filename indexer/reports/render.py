@@ -10,8 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from indexer import atomic
 from indexer.errors import FlywheelError
 
 FORMATS = ("table", "csv", "json", "png", "html")
@@ -119,7 +118,7 @@ def emit(report: Report, fmt: str, out: Path | None, console: Console) -> None:
         if out is not None:
             file_console = Console(file=io.StringIO(), width=200, soft_wrap=True)
             file_console.print(to_table(report))
-            _write_text(out, file_console.file.getvalue())
+            _write(out, file_console.file.getvalue())
             return
         console.print(to_table(report))
         for line in summary_lines(report.summary):
@@ -130,9 +129,9 @@ def emit(report: Report, fmt: str, out: Path | None, console: Console) -> None:
     elif fmt == "json":
         text = json.dumps(report.to_json(), indent=2) + "\n"
     elif fmt == "png":
-        from indexer.reports.charts import save_png
+        from indexer.reports.charts import png
 
-        _write(out, lambda tmp: save_png(report, tmp))
+        _write(out, png(report))
         return
     else:
         from indexer.reports.html import render_html
@@ -141,23 +140,12 @@ def emit(report: Report, fmt: str, out: Path | None, console: Console) -> None:
     if out is None:
         console.file.write(text)
     else:
-        _write_text(out, text)
+        _write(out, text)
 
 
-def _write_text(path: Path, text: str) -> None:
-    _write(path, lambda tmp: tmp.write_text(text))
-
-
-def _write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file beside `path`: a failure leaves neither a partial file nor the temporary one."""
-    tmp = path.with_name(f".{path.name}.tmp")
+def _write(path: Path, data: str | bytes) -> None:
+    """A failure leaves neither a partial file nor the temporary one: one line that says why."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write(tmp)
-        tmp.replace(path)
+        atomic.write(path, data)
     except OSError as exc:
-        with suppress(OSError):
-            tmp.unlink()
-        # mkdir's "File exists" means a file stands where a folder of the path should be.
-        reason = f"{path.parent} is not a folder" if isinstance(exc, FileExistsError) else exc.strerror or str(exc)
-        raise FlywheelError(f"cannot write {path}: {reason}") from None
+        raise atomic.cannot_write(path, exc) from None

@@ -9,9 +9,9 @@ rebuilt from a copy of the last tree (`adopt`), checked the same way.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from indexer import atomic
 from indexer.errors import FlywheelError
 from indexer.settle import merkle
 from indexer.settle.merkle import EntitlementTree
@@ -22,10 +22,7 @@ def default_dir(manifest_path: Path) -> Path:
 
 
 def write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1) + "\n")
-    tmp.replace(path)
+    atomic.write(path, json.dumps(data, indent=1) + "\n")
 
 
 def proofs_document(epoch: int, tree: EntitlementTree) -> dict:
