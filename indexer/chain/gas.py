@@ -25,6 +25,7 @@ from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 from web3.logs import DISCARD
 
+from indexer import atomic
 from indexer.chain import accounts, anvil
 from indexer.chain.build import Artifact, build
 from indexer.chain.contracts import bind
@@ -122,8 +123,7 @@ class Driver:
         self.rpc.dev("evm_mine")
 
     def end_epoch(self, epoch: int) -> None:
-        p = self.manifest.parameters
-        self.warp_to(p["genesis"] + (epoch + 1) * p["epoch_length"])
+        self.warp_to(self.manifest.epochs.end(epoch))
 
     def root_in_effect(self) -> None:
         delay = self.manifest.parameters["root_delay"]
@@ -333,9 +333,7 @@ def save_snapshot(m: Measurement, path: Path) -> None:
         "hardfork": m.hardfork,
         "gas": m.gas,
     }
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    tmp.replace(path)
+    atomic.write(path, json.dumps(data, indent=2) + "\n")
 
 
 def load_snapshot(path: Path) -> Measurement:

@@ -10,6 +10,7 @@ from pathlib import Path
 from eth_utils import is_address, to_checksum_address
 
 from indexer import userfiles
+from indexer.chain.epochs import Epochs
 from indexer.errors import FlywheelError
 
 VERSION = 1
@@ -44,11 +45,9 @@ class Manifest:
     roles: dict[str, str] = field(default_factory=dict)
     payment_token_is_mock: bool = False
 
-    def address(self, key: str) -> str:
-        return self.contracts[key]
-
-    def epoch_of(self, timestamp: int) -> int:
-        return (timestamp - self.parameters["genesis"]) // self.parameters["epoch_length"]
+    @property
+    def epochs(self) -> Epochs:
+        return Epochs(self.parameters["genesis"], self.parameters["epoch_length"])
 
     def to_json(self) -> dict:
         params = dict(self.parameters)

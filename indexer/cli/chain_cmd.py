@@ -90,13 +90,12 @@ def advance(
         raise FlywheelError(f"chain id mismatch: the node at {redact(url)} is chain {chain_id}, the deployment is on chain {m.chain_id}")
     now = node.timestamp()
     if m is not None and to_epoch_end:
-        p = m.parameters
-        seconds = max(1, p["genesis"] + (max(0, m.epoch_of(now)) + 1) * p["epoch_length"] - now)
+        seconds = max(1, m.epochs.end(max(0, m.epochs.of(now))) - now)
     # The next block's time set exactly: anvil's own clock would add the time the chain sat idle.
     node.dev("evm_setNextBlockTimestamp", now + seconds)
     node.dev("evm_mine")
     after = node.timestamp()
-    epoch = f" (epoch {m.epoch_of(after)})" if m is not None else ""
+    epoch = f" (epoch {m.epochs.of(after)})" if m is not None else ""
     console.print(f"clock moved {after - now} s to {iso(after)}{epoch} on chain {chain_id}")
 
 

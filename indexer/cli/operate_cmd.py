@@ -65,14 +65,14 @@ def read_status(session: Session) -> Status:
     d = session.d
     dist, p = d.reward_distributor.functions, d.manifest.parameters
     now = d.rpc.timestamp()
-    epoch = max(0, d.manifest.epoch_of(now))
+    epoch = max(0, d.manifest.epochs.of(now))
     next_epoch = dist.next_epoch().call()
     posted, delay = dist.root_posted_at().call(), p["root_delay"]
     pending = next_epoch > 0 and posted + delay > now
     price, updated_at = d.price_feed.functions.latest_price().call()
     return Status(
         chain_id=d.manifest.chain_id, rpc_url=redact(session.url), now=now, current_epoch=epoch,
-        epoch_ends_at=p["genesis"] + (epoch + 1) * p["epoch_length"],
+        epoch_ends_at=d.manifest.epochs.end(epoch),
         last_finalized_epoch=next_epoch - 1 if next_epoch else None,
         pending_root="0x" + bytes(dist.latest_root().call()).hex() if pending else None,
         claimable_at=posted + delay if pending else None,

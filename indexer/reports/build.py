@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from indexer import userfiles
+from indexer.chain.epochs import Epochs
 from indexer.errors import FlywheelError
 from indexer.reports import concentration, payback as paybacks, queries as q
 from indexer.reports.numbers import exact_decimals, price_usd, scaled, text, tokens
@@ -47,6 +48,7 @@ def epoch_facts(conn: Connection, d: q.DeploymentInfo) -> list[EpochFacts]:
     suspect = q.payments_by_epoch(conn, t, d, q.suspect_filter(suspects))
     changes = q.node_changes(conn, t, d)
     supply = q.supply_by_epoch(conn, t, d)
+    epochs = Epochs(d.genesis, d.epoch_length)
     facts = []
     active, i = 0, 0
     for epoch, subsidy, revenue, price in finalized:
@@ -59,7 +61,7 @@ def epoch_facts(conn: Connection, d: q.DeploymentInfo) -> list[EpochFacts]:
         s_gross, s_fees, _ = suspect.get(epoch, (0, 0, 0))
         minted, burned = supply.get(epoch, (0, 0))
         facts.append(EpochFacts(
-            epoch=epoch, start_time=d.genesis + epoch * d.epoch_length, subsidy=subsidy, revenue=revenue, price=price,
+            epoch=epoch, start_time=epochs.start(epoch), subsidy=subsidy, revenue=revenue, price=price,
             gross_payments=gross, protocol_fees=fees, payments=count, suspect_gross=s_gross, suspect_net=s_gross - s_fees,
             active_nodes=active, minted=minted, burned=burned,
         ))

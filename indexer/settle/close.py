@@ -63,8 +63,7 @@ def preflight(d: Deployment, state: ChainState, epoch: int, now: int) -> None:
     """Refuse, before anything is written or posted, what the contract would refuse."""
     if epoch != state.next_epoch:
         raise FlywheelError(f"epoch {epoch} is out of order: the next epoch to close is {state.next_epoch}")
-    p = d.manifest.parameters
-    end = p["genesis"] + (epoch + 1) * p["epoch_length"]
+    end = d.manifest.epochs.end(epoch)
     if now < end:
         raise FlywheelError(f"epoch {epoch} has not ended: it ends at {iso(end)}, in {end - now} s")
     if state.price == 0:

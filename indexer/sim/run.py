@@ -78,8 +78,7 @@ class Simulation:
         self.rng = random.Random(seed)
         self.seed = seed
         m = d.manifest
-        self.genesis = m.parameters["genesis"]
-        self.length = m.parameters["epoch_length"]
+        self.epochs = m.epochs
         self.usd_unit = 10**m.payment_decimals
         self.submitter = BlockSubmitter(rpc, m.chain_id)
         self.enc = {name: Encoder(getattr(d, name).abi) for name in ("payment_token", "payment_gateway", "node_registry", "price_feed")}
@@ -213,8 +212,7 @@ class Simulation:
         self.submitter.flush(self._tick(at))
 
     def epoch(self, e: int) -> EpochRecord:
-        start = self.genesis + e * self.length
-        end = start + self.length
+        start, end = self.epochs.start(e), self.epochs.end(e)
         self._onboard(e)
         self.submitter.flush(self._tick(start + 1))
         payments, wash = self._pay(e)
