@@ -26,7 +26,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -70,7 +69,7 @@ def backfill(url: str, manifest_path: Path, database_url: str, span: int) -> tup
     """Rows written and seconds taken by the indexer's backfill into a fresh database."""
     engine = make_engine(database_url)
     migrate.upgrade(engine)
-    config = replace(IndexerConfig(), batch_blocks=span, max_batch_blocks=span)
+    config = IndexerConfig(batch_blocks=span, max_batch_blocks=span)
     indexer = Indexer(config, load(manifest_path), engine, NodeClient(url), log=lambda _: None,
                       progress=BackfillProgress(lambda _: None, tty=False))
     began = time.perf_counter()

@@ -26,9 +26,7 @@ signer's balance must cover the estimate of the whole remaining deployment.
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,9 +35,11 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 import rlp
+import msgspec
 from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 
+from indexer import atomic
 from indexer.chain import accounts, params as parameters
 from indexer.chain.build import Artifact, build
 from indexer.chain.manifest import CONTRACT_KEYS, Manifest
@@ -154,7 +154,7 @@ def created_address(sender: str, nonce: int) -> str:
 
 
 def _params_json(p: Params) -> dict:
-    values = {k: v for k, v in dataclasses.asdict(p).items() if v is not None}
+    values = {k: v for k, v in msgspec.structs.asdict(p).items() if v is not None}
     for key in ("initial_emission", "max_supply"):
         values[key] = str(values[key])  # uint256 stays exact for JSON readers of any language
     return values
@@ -202,16 +202,10 @@ class Journal:
         """Atomically: a crash leaves the previous journal or this one, never half of either."""
         if self.path is None:
             return
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "w") as f:
-                f.write(json.dumps(self.to_json(), indent=2) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-            tmp.replace(self.path)
+            atomic.write(self.path, json.dumps(self.to_json(), indent=2) + "\n")
         except OSError as exc:
-            raise FlywheelError(f"cannot write the deploy journal {self.path}: {exc.strerror or exc}") from None
+            raise atomic.cannot_write(self.path, exc, "the deploy journal ") from None
 
     def remove(self) -> None:
         if self.path is not None:
@@ -392,7 +386,7 @@ def start(w3: Web3, chain_id: int, params: Params, account: LocalAccount,
     rpc = rpc_of(w3)
     latest = rpc.block()
     if params.genesis is None:
-        params = dataclasses.replace(params, genesis=int(latest["timestamp"], 16))
+        params = msgspec.structs.replace(params, genesis=int(latest["timestamp"], 16))
     sender = Sender(rpc, account, chain_id)
     journal = Journal(chain_id, sender.address, params, int(latest["number"], 16), path=journal_path)
     return Run(w3, sender, journal, plan(params, resolve_roles(params, chain_id, sender.address)), artifacts)

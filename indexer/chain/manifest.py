@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
 
+import msgspec
 from eth_utils import is_address, to_checksum_address
+from msgspec import Meta
 
-from indexer import userfiles
+from indexer import atomic, structs, userfiles
 from indexer.chain.epochs import Epochs
 from indexer.errors import FlywheelError
 
@@ -22,17 +24,21 @@ CONTRACT_KEYS = (
     "node_registry",
     "price_feed",
 )
-PARAM_KEYS = (
-    "genesis",
-    "epoch_length",
-    "initial_emission",
-    "decay_bps",
-    "decay_period",
-    "max_supply",
-    "fee_bps",
-    "root_delay",
-    "max_price_age",
-)
+
+
+class _Parameters(msgspec.Struct):
+    """The deployment's parameters as the manifest records them (amounts may be decimal text)."""
+
+    genesis: int
+    epoch_length: Annotated[int, Meta(gt=0)]
+    initial_emission: int
+    decay_bps: int
+    decay_period: int
+    max_supply: int
+    fee_bps: int
+    root_delay: int
+    max_price_age: int
+
 
 
 @dataclass(frozen=True)
@@ -65,42 +71,62 @@ class Manifest:
         }
 
 
-def _require(cond: bool, path: Path, message: str) -> None:
-    if not cond:
-        raise FlywheelError(f"manifest {path}: {message}")
+NotNegative = Annotated[int, Meta(ge=0)]
+_Contracts = msgspec.defstruct("Contracts", [(key, str) for key in CONTRACT_KEYS])
+
+
+class _File(msgspec.Struct):
+    """A manifest file as `save` writes it. Fields a later version adds are ignored, as are contracts not in CONTRACT_KEYS."""
+
+    chain_id: NotNegative
+    deploy_block: NotNegative
+    contracts: _Contracts
+    parameters: _Parameters
+    payment_decimals: NotNegative
+    version: int = VERSION
+    roles: dict[str, Any] | None = None
+    payment_token_is_mock: bool = False
+
+
+_NOUNS = {"contracts": "contract ", "parameters": "parameter ", "roles": "role "}
+
+
+def _words(p: structs.Problem) -> str:
+    if not p.path:
+        return "not a JSON object"
+    if p.kind == "missing":
+        return f"missing {_NOUNS[p.path[0]] if len(p.path) > 1 else ''}{p.key!r}"
+    if p.path == ("version",):
+        return f"unsupported version {p.value!r}"
+    if p.path[0] in ("chain_id", "deploy_block", "payment_decimals"):
+        return f"{p.key!r} is not a non-negative integer"
+    if len(p.path) == 1:
+        return f"{p.key!r} is not an object" if p.key in _NOUNS else f"{p.key!r} {p.rule}"
+    if p.path[0] == "parameters":
+        return f"{p.key} {p.rule}" if p.kind == "bounds" else f"parameter {p.key!r} is not an integer"
+    return f"contract {p.key!r} is not an address"
 
 
 def from_json(data: object, path: Path = Path("<manifest>")) -> Manifest:
-    _require(isinstance(data, dict), path, "not a JSON object")
-    assert isinstance(data, dict)
-    for key in ("chain_id", "deploy_block", "contracts", "parameters", "payment_decimals"):
-        _require(key in data, path, f"missing {key!r}")
-    _require(data.get("version", VERSION) == VERSION, path, f"unsupported version {data.get('version')!r}")
-    contracts = data["contracts"]
-    _require(isinstance(contracts, dict), path, "'contracts' is not an object")
-    for key in CONTRACT_KEYS:
-        _require(key in contracts, path, f"missing contract {key!r}")
-        _require(isinstance(contracts[key], str) and is_address(contracts[key]), path, f"contract {key!r} is not an address")
-    params = data["parameters"]
-    _require(isinstance(params, dict), path, "'parameters' is not an object")
-    parsed: dict[str, int] = {}
-    for key in PARAM_KEYS:
-        _require(key in params, path, f"missing parameter {key!r}")
-        value = params[key]
-        ok = isinstance(value, int) and not isinstance(value, bool) or isinstance(value, str) and value.isdigit()
-        _require(ok, path, f"parameter {key!r} is not an integer")
-        parsed[key] = int(value)
-    for key in ("chain_id", "deploy_block", "payment_decimals"):
-        _require(isinstance(data[key], int) and not isinstance(data[key], bool) and data[key] >= 0, path, f"{key!r} is not a non-negative integer")
-    _require(parsed["epoch_length"] > 0, path, "epoch_length must be positive")
+    what = f"manifest {path}"
+    if isinstance(data, dict) and isinstance(data.get("parameters"), dict):
+        data = {**data, "parameters": structs.ints_from_text(data["parameters"], _Parameters)}
+    f = structs.convert(data, _File, what, _words)
+    if f.version != VERSION:
+        raise FlywheelError(f"{what}: unsupported version {f.version!r}")
+    contracts, roles = msgspec.structs.asdict(f.contracts), f.roles or {}
+    for noun, addresses in (("contract", contracts), ("role", roles)):
+        for key, value in addresses.items():
+            if not (isinstance(value, str) and is_address(value)):
+                raise FlywheelError(f"{what}: {noun} {key!r} is not an address")
     return Manifest(
-        chain_id=data["chain_id"],
-        deploy_block=data["deploy_block"],
-        contracts={k: to_checksum_address(contracts[k]) for k in CONTRACT_KEYS},
-        parameters=parsed,
-        payment_decimals=data["payment_decimals"],
-        roles={k: to_checksum_address(v) for k, v in (data.get("roles") or {}).items()},
-        payment_token_is_mock=bool(data.get("payment_token_is_mock", False)),
+        chain_id=f.chain_id,
+        deploy_block=f.deploy_block,
+        contracts={k: to_checksum_address(v) for k, v in contracts.items()},
+        parameters=msgspec.structs.asdict(f.parameters),
+        payment_decimals=f.payment_decimals,
+        roles={k: to_checksum_address(v) for k, v in roles.items()},
+        payment_token_is_mock=f.payment_token_is_mock,
     )
 
 
@@ -112,7 +138,4 @@ def save(manifest: Manifest, path: Path, force: bool = False) -> None:
     """Write atomically: a reader never sees half a manifest."""
     if path.exists() and not force:
         raise FlywheelError(f"{path} already exists: pass --force to overwrite it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(manifest.to_json(), indent=2) + "\n")
-    tmp.replace(path)
+    atomic.write(path, json.dumps(manifest.to_json(), indent=2) + "\n")

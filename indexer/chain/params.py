@@ -2,34 +2,36 @@
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Annotated
 
+import msgspec
 from eth_utils import is_address, to_checksum_address
+from msgspec import Meta
 
-from indexer import userfiles
+from indexer import structs, userfiles
 from indexer.errors import FlywheelError
 
 TOKEN = 10**18
 MAX_AMOUNT = 2**112 - 1  # the distributor packs amounts into 112-bit fields
+BPS = Annotated[int, Meta(ge=0, le=10_000)]
 
 
-@dataclass(frozen=True)
-class Params:
-    """What `flywheel deploy` sets up. Amounts are integers in base units."""
+class Params(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What `flywheel deploy` sets up. Amounts are integers in base units; in the file, any integer may be
+    written as decimal text ("5000000000000000000000"), which is read exactly."""
 
-    genesis: int | None = None  # Unix time epoch 0 starts; None: the deploy block's time
-    epoch_length: int = 3600  # seconds; one-hour epochs suit a demo
-    initial_emission: int = 100_000 * TOKEN  # network-token units emitted in epoch 0
-    decay_bps: int = 500  # each decay cuts the rate by 5%...
-    decay_period: int = 4  # ...every 4 epochs
-    max_supply: int = 10_000_000 * TOKEN  # hard cap on the network token
-    fee_bps: int = 500  # protocol fee on payments, to the treasury
-    root_delay: int = 0  # seconds before a new root can be claimed against
-    max_price_age: int = 86_400  # finalize refuses a price older than this
-    token_name: str = "Flywheel Network Token"
-    token_symbol: str = "FLY"
+    genesis: Annotated[int, Meta(ge=0)] | None = None  # Unix time epoch 0 starts; None: the deploy block's time
+    epoch_length: Annotated[int, Meta(gt=0)] = 3600  # seconds; one-hour epochs suit a demo
+    initial_emission: int = 100_000 * TOKEN  # network-token units emitted in epoch 0; 0 to max_supply
+    decay_bps: BPS = 500  # each decay cuts the rate by 5%...
+    decay_period: Annotated[int, Meta(gt=0)] = 4  # ...every 4 epochs
+    max_supply: int = 10_000_000 * TOKEN  # hard cap on the network token; 1 to MAX_AMOUNT (past msgspec's bounds)
+    fee_bps: BPS = 500  # protocol fee on payments, to the treasury
+    root_delay: Annotated[int, Meta(ge=0)] = 0  # seconds before a new root can be claimed against
+    max_price_age: Annotated[int, Meta(gt=0)] = 86_400  # finalize refuses a price older than this
+    token_name: Annotated[str, Meta(min_length=1, max_length=25)] = "Flywheel Network Token"
+    token_symbol: Annotated[str, Meta(min_length=1, max_length=5)] = "FLY"
     payment_token: str | None = None  # an existing stablecoin; None: deploy MockUSD (local chains only)
     treasury: str | None = None  # None: dev account 1 on a local chain, else the deployer
     reporter: str | None = None  # None: the deployer
@@ -49,58 +51,34 @@ class Params:
         }
 
 
-_INT_FIELDS = {f.name for f in fields(Params) if f.type in ("int", "int | None")}
-_ADDRESS_FIELDS = {"payment_token", "treasury", "reporter", "guardian"}
-
-
-def _as_int(key: str, value: object) -> int:
-    if isinstance(value, bool):
-        raise FlywheelError(f"params: {key} must be an integer, not {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.replace("_", "").isdigit():
-        return int(value.replace("_", ""))
-    raise FlywheelError(f"params: {key} must be an integer, not {value!r}")
+_ADDRESS_FIELDS = ("payment_token", "treasury", "reporter", "guardian")
 
 
 def _check(p: Params) -> Params:
-    rules = [
-        (p.epoch_length > 0, "epoch_length must be positive"),
-        (p.decay_period > 0, "decay_period must be positive"),
-        (0 <= p.decay_bps <= 10_000, "decay_bps must be between 0 and 10000"),
-        (0 <= p.fee_bps <= 10_000, "fee_bps must be between 0 and 10000"),
-        (0 < p.max_supply <= MAX_AMOUNT, f"max_supply must be between 1 and {MAX_AMOUNT}"),
-        (0 <= p.initial_emission <= p.max_supply, "initial_emission must be between 0 and max_supply"),
-        (p.root_delay >= 0, "root_delay must not be negative"),
-        (p.max_price_age > 0, "max_price_age must be positive"),
-        (p.genesis is None or p.genesis >= 0, "genesis must not be negative"),
-        (0 < len(p.token_name) <= 25, "token_name must be 1 to 25 characters"),
-        (0 < len(p.token_symbol) <= 5, "token_symbol must be 1 to 5 characters"),
-    ]
-    for ok, message in rules:
-        if not ok:
-            raise FlywheelError(f"params: {message}")
-    return p
+    """What msgspec's bounds cannot say: bounds past 64 bits and between fields, and checksummed addresses."""
+    if not 0 < p.max_supply <= MAX_AMOUNT:
+        raise FlywheelError(f"params: max_supply must be between 1 and {MAX_AMOUNT}")
+    if not 0 <= p.initial_emission <= p.max_supply:
+        raise FlywheelError("params: initial_emission must be between 0 and max_supply")
+    addresses = {}
+    for key in _ADDRESS_FIELDS:
+        value = getattr(p, key)
+        if value is not None:
+            if not is_address(value):
+                raise FlywheelError(f"params: {key} is not an address: {value!r}")
+            addresses[key] = to_checksum_address(value)
+    return msgspec.structs.replace(p, **addresses)
+
+
+def _words(p: structs.Problem) -> str:
+    if p.kind == "type" and p.key in _ADDRESS_FIELDS:
+        return f"{p.key} is not an address: {p.value!r}"
+    return structs.plain_words(p)
 
 
 def parse(data: dict) -> Params:
     """Validate a mapping of overrides (from TOML) onto the defaults."""
-    known = {f.name for f in fields(Params)}
-    values: dict[str, object] = {}
-    for key, value in data.items():
-        if key not in known:
-            raise FlywheelError(f"params: unknown key {key!r} (known: {', '.join(sorted(known))})")
-        if key in _INT_FIELDS:
-            values[key] = _as_int(key, value)
-        elif key in _ADDRESS_FIELDS:
-            if not isinstance(value, str) or not is_address(value):
-                raise FlywheelError(f"params: {key} is not an address: {value!r}")
-            values[key] = to_checksum_address(value)
-        elif not isinstance(value, str):
-            raise FlywheelError(f"params: {key} must be a string")
-        else:
-            values[key] = value
-    return _check(dataclasses.replace(Params(), **values))
+    return _check(structs.convert(structs.ints_from_text(data, Params), Params, "params", _words))
 
 
 def load(path: Path | None) -> Params:

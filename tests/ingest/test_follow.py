@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import replace
 
 import pytest
 from sqlalchemy import select, text
@@ -33,7 +32,7 @@ from tests.test_cli_deploy import assert_one_line_error, run
 def make_indexer(busy: Busy, database_url: str, url: str | None = None, client: NodeClient | None = None, **settings) -> Indexer:
     engine = make_engine(database_url)
     migrate.upgrade(engine)
-    config = replace(IndexerConfig(), poll_interval=0.05, **settings)
+    config = IndexerConfig(poll_interval=0.05, **settings)
     manifest = load(busy.manifest_path)
     return Indexer(config, manifest, engine, client or NodeClient(url or busy.url), log=lambda _: None)
 
