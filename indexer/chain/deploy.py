@@ -40,33 +40,21 @@ from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 
 from indexer import atomic
-from indexer.chain import accounts, params as parameters
+from indexer.chain import accounts, params as parameters, system
 from indexer.chain.build import Artifact, build
-from indexer.chain.manifest import CONTRACT_KEYS, Manifest
+from indexer.chain.manifest import Manifest
 from indexer.chain.node import rpc_of
 from indexer.chain.params import Params
 from indexer.chain.wallet import Sender
 from indexer.errors import FlywheelError
 
-REPORTER_ROLE = keccak(text="REPORTER_ROLE")
-GUARDIAN_ROLE = keccak(text="GUARDIAN_ROLE")
-ROLE_IDS = {"REPORTER_ROLE": REPORTER_ROLE, "GUARDIAN_ROLE": GUARDIAN_ROLE}
-# The contract behind each manifest key.
-ARTIFACTS = {
-    "payment_token": "MockUSD",
-    "network_token": "NetworkToken",
-    "price_feed": "PriceFeed",
-    "node_registry": "NodeRegistry",
-    "payment_gateway": "PaymentGateway",
-    "reward_distributor": "RewardDistributor",
-}
 # Gas budgeted per wiring call, whose contract may not exist yet to estimate against; each uses 27,000 to 51,000.
 CALL_GAS = 100_000
 JOURNAL_KIND = "flywheel deploy journal"
 JOURNAL_VERSION = 1
 
 Progress = Callable[[str], None]
-Addresses = dict[str, str]  # manifest key -> address
+Addresses = system.Addresses
 
 
 def ether(wei: int) -> str:
@@ -97,41 +85,25 @@ class Step:
 
     @property
     def contract(self) -> str:
-        return ARTIFACTS[self.key]
+        return system.SOURCE[self.key]
 
 
-def _grant(key: str, role: str, holder: str) -> Step:
-    return Step(f"{ARTIFACTS[key]}.grantRole({role})", key, "grantRole", lambda _: (ROLE_IDS[role], holder),
-                lambda c, _: c.functions.hasRole(ROLE_IDS[role], holder).call())
+def _creation(c: system.Contract, p: Params, roles: dict[str, str]) -> Step:
+    return Step(c.source, c.key, args=lambda a: c.constructor(p, a, roles))
+
+
+def _wiring(c: system.Call, roles: dict[str, str]) -> Step:
+    def done(contract: Any, a: Addresses) -> bool:
+        return c.expect(getattr(contract.functions, c.check)(*c.check_args(a, roles)).call(), a, roles)
+
+    return Step(c.name, c.key, c.fn, lambda a: c.args(a, roles), done)
 
 
 def plan(p: Params, roles: dict[str, str]) -> list[Step]:
-    """Every step of a deployment with these parameters (genesis resolved), in order."""
-    g, e = p.genesis, p.epoch_length
-    creates = [] if p.payment_token else [Step("MockUSD", "payment_token")]
-    creates += [
-        Step("NetworkToken", "network_token", args=lambda _: (p.token_name, p.token_symbol, p.max_supply)),
-        Step("PriceFeed", "price_feed", args=lambda _: (g, e)),
-        Step("NodeRegistry", "node_registry", args=lambda _: (g, e)),
-        Step("PaymentGateway", "payment_gateway", args=lambda a: (a["payment_token"], roles["treasury"], p.fee_bps, g, e)),
-        Step("RewardDistributor", "reward_distributor", args=lambda a: (
-            a["network_token"], a["payment_token"], a["payment_gateway"], a["price_feed"], g, e, p.initial_emission,
-            p.decay_bps, p.decay_period, p.max_supply, p.root_delay, p.max_price_age)),
-    ]
-    wiring = [
-        Step("NetworkToken.set_minter", "network_token", "set_minter", lambda a: (a["reward_distributor"], True),
-             lambda c, a: c.functions.is_minter(a["reward_distributor"]).call()),
-        # Renouncing ownership also drops the deployer's own minter role: the distributor is the only minter.
-        Step("NetworkToken.renounce_ownership", "network_token", "renounce_ownership",
-             done=lambda c, _: int(c.functions.owner().call(), 16) == 0),
-        Step("PaymentGateway.set_distributor", "payment_gateway", "set_distributor", lambda a: (a["reward_distributor"],),
-             lambda c, a: c.functions.distributor().call() == a["reward_distributor"]),
-        _grant("price_feed", "REPORTER_ROLE", roles["reporter"]),
-        _grant("reward_distributor", "REPORTER_ROLE", roles["reporter"]),
-        _grant("reward_distributor", "GUARDIAN_ROLE", roles["guardian"]),
-        _grant("payment_gateway", "GUARDIAN_ROLE", roles["guardian"]),
-    ]
-    return creates + wiring
+    """Every step of a deployment with these parameters (genesis resolved), in order: the contracts of
+    `indexer.chain.system` (its mock only when the parameters name no existing payment token), then its wiring."""
+    creates = [_creation(c, p, roles) for c in system.CONTRACTS if not (c.mock and p.payment_token)]
+    return creates + [_wiring(c, roles) for c in system.WIRING]
 
 
 def resolve_roles(params: Params, chain_id: int, deployer: str) -> dict[str, str]:
@@ -300,7 +272,7 @@ class Run:
         before anything is sent; calls are budgeted, as their contracts may not exist yet to estimate against."""
         known = self.journal.addresses(self.steps)
         # Constructors only store addresses, so the signer's own stands in for contracts not yet created.
-        stand_in = {k: known.get(k, self.sender.address) for k in ARTIFACTS}
+        stand_in = {k: known.get(k, self.sender.address) for k in system.KEYS}
         gas = 0
         for step in self.remaining():
             if step.fn is None:
@@ -349,12 +321,12 @@ class Run:
     def manifest(self) -> Manifest:
         j = self.journal
         addresses = j.addresses(self.steps)
-        usd = self.w3.eth.contract(address=addresses["payment_token"], abi=self.artifacts["MockUSD"].abi)
+        usd = self.w3.eth.contract(address=addresses["payment_token"], abi=self.artifacts[system.SOURCE["payment_token"]].abi)
         blocks = [s["block"] for s in j.steps if "block" in s]
         return Manifest(
             chain_id=j.chain_id,
             deploy_block=min(blocks, default=j.started_block),
-            contracts={key: addresses[key] for key in CONTRACT_KEYS},
+            contracts={key: addresses[key] for key in system.KEYS},
             parameters={k: int(v) for k, v in j.params.to_manifest().items()},
             payment_decimals=int(usd.functions.decimals().call()),
             roles=resolve_roles(j.params, j.chain_id, j.signer),
@@ -368,7 +340,7 @@ def _payment_decimals(w3: Web3, address: str, artifacts: dict[str, Artifact]) ->
     if not rpc.code(address):
         raise FlywheelError(f"payment_token {address} has no contract code on this chain")
     try:
-        return int(w3.eth.contract(address=address, abi=artifacts["MockUSD"].abi).functions.decimals().call())
+        return int(w3.eth.contract(address=address, abi=artifacts[system.SOURCE["payment_token"]].abi).functions.decimals().call())
     except FlywheelError:
         raise
     except Exception:

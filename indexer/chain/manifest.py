@@ -13,17 +13,10 @@ from msgspec import Meta
 
 from indexer import atomic, structs, userfiles
 from indexer.chain.epochs import Epochs
+from indexer.chain.system import KEYS
 from indexer.errors import FlywheelError
 
 VERSION = 1
-CONTRACT_KEYS = (
-    "network_token",
-    "payment_token",
-    "payment_gateway",
-    "reward_distributor",
-    "node_registry",
-    "price_feed",
-)
 
 
 class _Parameters(msgspec.Struct):
@@ -72,11 +65,11 @@ class Manifest:
 
 
 NotNegative = Annotated[int, Meta(ge=0)]
-_Contracts = msgspec.defstruct("Contracts", [(key, str) for key in CONTRACT_KEYS])
+_Contracts = msgspec.defstruct("Contracts", [(key, str) for key in KEYS])
 
 
 class _File(msgspec.Struct):
-    """A manifest file as `save` writes it. Fields a later version adds are ignored, as are contracts not in CONTRACT_KEYS."""
+    """A manifest file as `save` writes it. Fields a later version adds are ignored, as are contracts not in `indexer.chain.system.KEYS`."""
 
     chain_id: NotNegative
     deploy_block: NotNegative
