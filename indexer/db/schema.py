@@ -65,32 +65,26 @@ def _event_table(spec: EventLayout) -> Table:
 EVENT_TABLES: dict[str, Table] = {spec.table: _event_table(spec) for spec in EVENTS}
 
 # The deployment a stream belongs to, with its manifest: reports read their parameters here.
-deployment = Table(
-    "indexer_deployment", metadata,
-    Column("chain_id", BigInteger, primary_key=True),
-    Column("distributor", ADDRESS, primary_key=True),
-    Column("manifest", Text, nullable=False),
-    info={"rollback": STREAM_STATE},
-)
+def _stream_state(name: str, *columns: Column) -> Table:
+    """A table of the indexer's own state, keyed by stream (a deployment's distributor on a chain)."""
+    return Table(name, metadata, Column("chain_id", BigInteger, primary_key=True),
+                 Column("distributor", ADDRESS, primary_key=True), *columns, info={"rollback": STREAM_STATE})
+
+
+deployment = _stream_state("indexer_deployment", Column("manifest", Text, nullable=False))
 
 # How far a stream (one deployment on one chain) is indexed; written in the same transaction as its rows.
-checkpoint = Table(
-    "indexer_checkpoint", metadata,
-    Column("chain_id", BigInteger, primary_key=True),
-    Column("distributor", ADDRESS, primary_key=True),
+checkpoint = _stream_state(
+    "indexer_checkpoint",
     Column("block_number", BigInteger, nullable=False),
     Column("block_hash", HASH, nullable=False),
     Column("head_block", BigInteger, nullable=False),  # the node's head when this was written
-    info={"rollback": STREAM_STATE},
 )
 
 # The recent headers the indexer has seen, to find where a reorg forked.
-block_header = Table(
-    "indexer_block", metadata,
-    Column("chain_id", BigInteger, primary_key=True),
-    Column("distributor", ADDRESS, primary_key=True),
+block_header = _stream_state(
+    "indexer_block",
     Column("number", BigInteger, primary_key=True),
     Column("hash", HASH, nullable=False),
     Column("parent_hash", HASH, nullable=False),
-    info={"rollback": STREAM_STATE},
 )
