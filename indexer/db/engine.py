@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
+from indexer.db import sqlite_functions
 from indexer.errors import FlywheelError, first_line
 
 
@@ -63,9 +64,7 @@ def _sqlite(url, must_exist: bool) -> Engine:
         cursor.execute("PRAGMA journal_size_limit=67108864")
         cursor.close()
 
-    from indexer.reports.queries import register_sqlite_functions
-
-    register_sqlite_functions(engine)
+    sqlite_functions.register(engine)
     return engine
 
 

@@ -15,7 +15,7 @@ from indexer.errors import FlywheelError
 from indexer.reports import concentration, payback as paybacks, queries as q
 from indexer.reports.numbers import exact_decimals, price_usd, scaled, text, tokens
 from indexer.reports.realyield import INTERVALS, EpochFacts, build_rows, summarize
-from indexer.reports.render import Report
+from indexer.reports.model import Report
 
 REAL_YIELD_COLUMNS = [
     "epoch_start", "epoch_end", "start_time", "subsidy_tokens", "price_usd", "subsidy_usd", "revenue_usd",
@@ -39,7 +39,7 @@ def check_interval(interval: str) -> str:
 
 
 def epoch_facts(conn: Connection, d: q.DeploymentInfo) -> list[EpochFacts]:
-    t = q.reflect(conn)
+    t = q.tables(conn)
     finalized = q.finalized(conn, t, d)
     if not finalized:
         raise FlywheelError("no finalized epochs in the database yet: index a deployment that has closed an epoch")
@@ -105,7 +105,7 @@ def demand(conn: Connection, d: q.DeploymentInfo, interval: str, top: int = 20) 
 
 def suspect_accounts(conn: Connection, d: q.DeploymentInfo, top: int) -> list[dict]:
     """Suspect payers by suspect USD paid, each with the links that made it suspect."""
-    t = q.reflect(conn)
+    t = q.tables(conn)
     links = q.suspect_links(conn, t, d)
     evidence: dict[str, list[str]] = {}
     for account, reason, since, linked in links:
@@ -128,7 +128,7 @@ def suspect_accounts(conn: Connection, d: q.DeploymentInfo, top: int) -> list[di
 
 @exact_decimals
 def contributors(conn: Connection, d: q.DeploymentInfo, top: int | None = None) -> Report:
-    t = q.reflect(conn)
+    t = q.tables(conn)
     rc = t.reward_claimed
     epoch = ((rc.c.block_time - d.genesis) / d.epoch_length).label("epoch")
     account = func.lower(rc.c.account).label("account")

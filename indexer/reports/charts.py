@@ -9,7 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from indexer.reports.render import Report  # noqa: E402
+from indexer.reports.model import Report  # noqa: E402
 
 SUBSIDY = "#d9822b"
 REVENUE = "#2b83ba"

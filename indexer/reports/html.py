@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html as escape
 
-from indexer.reports.render import Report, cell, summary_lines
+from indexer.reports.model import TEXT_COLUMNS, Report, cell, summary_lines
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem; color: #1a1a1a; }
@@ -25,13 +25,14 @@ def _table(rows: list[dict], columns: list[str]) -> str:
         cells = []
         for c in columns:
             value = cell(row.get(c))
-            css = ' class="text"' if c in ("start_time", "account", "evidence", "scenario") else ""
+            css = ' class="text"' if c in TEXT_COLUMNS else ""
             cells.append(f"<td{css}>{escape.escape(value)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def render_html(report: Report) -> str:
+    # Imported here only so that the API starts without loading matplotlib; charts imports the model, not this module.
     from indexer.reports.charts import svg
 
     chart = svg(report) if report.rows else "<p>No rows.</p>"

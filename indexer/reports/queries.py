@@ -2,61 +2,39 @@
 
 Event rows are never pulled into Python: payments, node counts, supply changes
 and the demand screens are GROUP BY queries with window functions, and Python
-only sees one row per epoch. Tables are reflected by the names the spec fixes,
-so this module reads any database the indexer wrote.
+only sees one row per epoch. The queries use the event tables of
+`indexer.db.schema`, the ones the indexer writes and the migrations build, so
+a table or column renamed there is renamed here too.
 
 Exact sums: on PostgreSQL uint256 columns are NUMERIC(78,0) and SUM is exact.
 SQLite has no exact wide type, so its amounts are stored as text; there the
 sum runs natively over 64-bit integers whenever every value fits (checked in
-the same query) and through an exact Python aggregate otherwise.
+the same query) and through an exact Python aggregate otherwise
+(`indexer.db.sqlite_functions`).
 """
 
 from __future__ import annotations
 
-import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy import (
-    BigInteger, Column, Integer, MetaData, Numeric, String, Table, and_, case, cast, event, exists, func, literal, or_, select, union_all,
+    BigInteger, Column, Integer, MetaData, Numeric, String, Table, and_, case, cast, exists, func, inspect, literal, or_, select, union_all,
 )
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
+from indexer.db.schema import EVENT_TABLES
+from indexer.db.sqlite_functions import bigsum
 from indexer.errors import FlywheelError
 
-EVENT_TABLES = ("payment_received", "epoch_finalized", "reward_claimed", "root_revoked", "node_registered",
-                "node_retired", "price_updated", "transfer")
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 MAX_INT64_DIGITS = 18  # every 18-digit number fits in a signed 64-bit integer
 
 
-class _BigSum:
-    """An exact SUM for SQLite over integers stored as decimal text."""
-
-    def __init__(self) -> None:
-        self.total = 0
-        self.seen = False
-
-    def step(self, value: object) -> None:
-        if value is not None:
-            self.total += int(value)
-            self.seen = True
-
-    def finalize(self) -> str | None:
-        return str(self.total) if self.seen else None
-
-
-def register_sqlite_functions(engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
-        return
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
-        dbapi_connection.create_aggregate("bigsum", 1, _BigSum)
-
-
 @dataclass
 class Tables:
+    """The schema's event tables the reports read, by name, and the dialect they are read in."""
+
     payment_received: Table
     epoch_finalized: Table
     reward_claimed: Table
@@ -68,13 +46,18 @@ class Tables:
     dialect: str
 
 
-def reflect(conn: Connection) -> Tables:
-    meta = MetaData()
+_READ = tuple(f.name for f in fields(Tables) if f.name != "dialect")
+
+
+def tables(conn: Connection) -> Tables:
+    """The event tables, once the database is seen to have them all (it may be a database no indexer wrote)."""
     try:
-        meta.reflect(conn, only=list(EVENT_TABLES))
-    except Exception as exc:  # the database exists but is not an indexer's
+        present = set(inspect(conn).get_table_names())
+    except Exception as exc:  # the file is no database, or cannot be read
         raise FlywheelError(f"the database has no Flywheel event tables ({type(exc).__name__}): run `flywheel index run` first") from None
-    return Tables(**{name: meta.tables[name] for name in EVENT_TABLES}, dialect=conn.dialect.name)
+    if not present.issuperset(_READ):
+        raise FlywheelError("the database has no Flywheel event tables: run `flywheel index run` first")
+    return Tables(**{name: EVENT_TABLES[name] for name in _READ}, dialect=conn.dialect.name)
 
 
 def as_int(col: ColumnElement, dialect: str) -> ColumnElement:
@@ -88,7 +71,7 @@ def exact_sum(col: ColumnElement, dialect: str, wide: bool) -> ColumnElement:
     """SUM of a uint256 column, exact; `wide` picks SQLite's Python aggregate."""
     if dialect != "sqlite" or isinstance(col.type, (Integer, BigInteger)):
         return func.sum(col)
-    return func.bigsum(col) if wide else func.sum(cast(col, Integer))
+    return bigsum(col) if wide else func.sum(cast(col, Integer))
 
 
 def width(col: ColumnElement, dialect: str) -> ColumnElement:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 from rich.console import Console
@@ -19,45 +17,11 @@ from rich.table import Table
 
 from indexer import atomic
 from indexer.errors import FlywheelError
+from indexer.reports.model import TEXT_COLUMNS, Report, cell, display, summary_lines
 
 FORMATS = ("table", "csv", "json", "png", "html")
 # An output file's extension names its format; any other extension gets the table.
 SUFFIXES = {".csv": "csv", ".json": "json", ".png": "png", ".html": "html"}
-
-
-@dataclass
-class Report:
-    name: str
-    title: str
-    interval: str | None
-    rows: list[dict]
-    summary: dict
-    columns: list[str]  # the row keys CSV and HTML show, in order
-    extra: dict = field(default_factory=dict)  # further sections (JSON keys, HTML tables)
-    table_columns: list[str] | None = None  # the terminal table's narrower choice
-
-    def to_json(self) -> dict:
-        return {"interval": self.interval, "rows": self.rows, "summary": self.summary, **self.extra}
-
-
-def cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.6f}"
-    if isinstance(value, dict):
-        return value.get("status", "")
-    return str(value)
-
-
-def display(key: str, value: object) -> str:
-    """A value for a person at a terminal: USD to the cent, tokens and prices to 4 decimals."""
-    if isinstance(value, str) and key.endswith(("_usd", "_tokens")) and value.lstrip("-").replace(".", "", 1).isdigit():
-        places = "0.01" if key.endswith("_usd") and not key.startswith("price") else "0.0001"
-        return str(Decimal(value).quantize(Decimal(places)))
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return cell(value)
 
 
 def to_csv(rows: list[dict], columns: list[str]) -> str:
@@ -73,15 +37,11 @@ def to_table(report: Report) -> Table:
     columns = report.table_columns or report.columns
     table = Table(title=report.title)
     for c in columns:
-        text_column = c in ("start_time", "account", "evidence", "scenario")
+        text_column = c in TEXT_COLUMNS
         table.add_column(c.replace("_", " "), justify="left" if text_column else "right", no_wrap=text_column and c != "evidence")
     for row in report.rows:
         table.add_row(*[display(c, row.get(c)) for c in columns])
     return table
-
-
-def summary_lines(summary: dict) -> list[str]:
-    return [f"{key.replace('_', ' ')}: {display(key, value)}" for key, value in summary.items() if not isinstance(value, list)]
 
 
 def choose_format(fmt: str | None, out: Path | None) -> str:
@@ -129,12 +89,14 @@ def emit(report: Report, fmt: str, out: Path | None, console: Console) -> None:
     elif fmt == "json":
         text = json.dumps(report.to_json(), indent=2) + "\n"
     elif fmt == "png":
+        # Imported here, not above, only so that the text formats start without loading matplotlib;
+        # charts and html import the model, never this module, so this hides no cycle.
         from indexer.reports.charts import png
 
         _write(out, png(report))
         return
     else:
-        from indexer.reports.html import render_html
+        from indexer.reports.html import render_html  # matplotlib again, for its inline chart
 
         text = render_html(report)
     if out is None:
