@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.chain import gas
+from indexer.bench import gas
 from indexer.errors import FlywheelError
 
 FLYWHEEL = str(Path(sys.executable).parent / "flywheel")

@@ -20,7 +20,7 @@ import pytest
 from eth_utils import keccak, to_checksum_address
 from web3.exceptions import ContractLogicError
 
-from indexer.chain.gas import Driver
+from indexer.bench.gas import Driver
 from indexer.settle import merkle
 from indexer.settle.merkle import Entitlement, EntitlementTree
 

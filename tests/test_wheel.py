@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from indexer.chain import anvil
-from indexer.chain import gas as gauge
+from indexer.bench import gas as gauge
 from indexer.chain.accounts import dev_account
 from indexer.cli.main import run as run_cli
 from indexer.errors import FlywheelError

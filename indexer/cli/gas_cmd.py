@@ -9,7 +9,7 @@ from rich.table import Table
 # Typer vendors its own Click (typer._click); its exceptions are not re-exported.
 from typer._click import exceptions as usage
 
-from indexer.chain import gas as gauge
+from indexer.bench import gas as gauge
 from indexer.cli.output import console, info
 
 
