@@ -1,43 +1,20 @@
-"""`flywheel chain` and `flywheel deploy` through the real command line, against a real anvil."""
+"""`flywheel chain` and `flywheel deploy` through the installed command line against a real anvil; the refusals
+that come before any chain is reached in this process."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
 from web3 import Web3
-from web3.contract import Contract
 
 from indexer.chain.accounts import DEV_KEYS, dev_account
-from indexer.chain.build import build
-from indexer.chain.system import SOURCE, role_id
-from tests.conftest import free_port
-
-FLYWHEEL = str(Path(sys.executable).parent / "flywheel")
-
-
-def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([FLYWHEEL, *args], capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess, fragment: str) -> None:
-    assert result.returncode != 0
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ") and fragment in lines[0], lines[0]
-    assert "Traceback" not in result.stderr
-
-
-def contracts_of(w3: Web3, m: dict) -> dict[str, Contract]:
-    """The manifest's contracts on `w3`, by manifest key."""
-    abi = {name: art.abi for name, art in build().items()}
-    return {key: w3.eth.contract(address=address, abi=abi[SOURCE[key]]) for key, address in m["contracts"].items()}
+from indexer.chain.system import role_id
+from tests.helpers import assert_one_line_error, cli, contracts_of, free_port, run
+from tests.helpers import FLYWHEEL  # noqa: F401 - tests/ingest/test_follow.py imports it (and run, assert_one_line_error) from here
 
 
 @pytest.fixture
@@ -117,7 +94,7 @@ def test_deploy_refuses_existing_out_without_force(chain_port: int, tmp_path: Pa
 
 def test_deploy_to_unreachable_rpc(tmp_path: Path) -> None:
     out = tmp_path / "m.json"
-    result = run("deploy", "--rpc-url", f"http://127.0.0.1:{free_port()}", "--out", str(out))
+    result = cli("deploy", "--rpc-url", f"http://127.0.0.1:{free_port()}", "--out", str(out))
     assert_one_line_error(result, "cannot reach an RPC node")
     assert not out.exists()
 
@@ -138,7 +115,7 @@ def test_deploy_to_something_that_is_not_a_node(tmp_path: Path) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         out = tmp_path / "m.json"
-        result = run("deploy", "--rpc-url", f"http://user:secret@127.0.0.1:{server.server_port}/?key=apikey", "--out", str(out))
+        result = cli("deploy", "--rpc-url", f"http://user:secret@127.0.0.1:{server.server_port}/?key=apikey", "--out", str(out))
         assert_one_line_error(result, "did not answer eth_chainId like a JSON-RPC node")
         assert "secret" not in result.stderr and "apikey" not in result.stderr
         assert not out.exists()
@@ -147,7 +124,7 @@ def test_deploy_to_something_that_is_not_a_node(tmp_path: Path) -> None:
 
 
 def test_deploy_without_a_chain_running(tmp_path: Path) -> None:
-    result = run("deploy", "--out", str(tmp_path / "m.json"), env={"FLYWHEEL_HOME": str(tmp_path / "empty-home")})
+    result = cli("deploy", "--out", str(tmp_path / "m.json"), env={"FLYWHEEL_HOME": str(tmp_path / "empty-home")})
     assert_one_line_error(result, "flywheel chain up")
 
 
@@ -171,7 +148,7 @@ def test_deploy_rejects_invalid_params(tmp_path: Path, toml: str, fragment: str)
     params.write_text(toml)
     out = tmp_path / "m.json"
     # The params are checked before any connection is made, so no chain is needed.
-    result = run("deploy", "--rpc-url", f"http://127.0.0.1:{free_port()}", "--params", str(params), "--out", str(out))
+    result = cli("deploy", "--rpc-url", f"http://127.0.0.1:{free_port()}", "--params", str(params), "--out", str(out))
     assert_one_line_error(result, fragment)
     assert not out.exists()
 

@@ -1,8 +1,8 @@
-"""The command line's usage errors, through the real `flywheel` executable.
+"""The command line's usage errors, through the wrapper the `flywheel` console script exits with.
 
 Every bad input, the parser's own included, must end as one `error: ` line and a non-zero
 exit, with nothing written. None of these needs a chain: each is refused before one would
-be reached.
+be reached. They run in this process; the last test runs the installed console script.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 
 from tests.reports.test_report_cli import manifest_file
 from tests.reports.test_report_metrics import scenario
-from tests.test_cli_deploy import assert_one_line_error, run
+from tests.helpers import assert_one_line_error, cli, run
 
 # No FLYWHEEL_DATABASE_URL from the caller's shell: the config file and the default are under test.
 CLEAN_ENV = {"FLYWHEEL_DATABASE_URL": "", "FLYWHEEL_RPC_URL": ""}
@@ -74,22 +74,22 @@ CASES = [
 @pytest.mark.parametrize(("args", "fragment"), CASES, ids=[" ".join(a) for a, _ in CASES])
 def test_bad_input_is_one_line_and_writes_nothing(folder: Path, args: list[str], fragment: str) -> None:
     before = listing(folder)
-    assert_one_line_error(run(*args, env=CLEAN_ENV), fragment)
+    assert_one_line_error(cli(*args, env=CLEAN_ENV), fragment)
     assert listing(folder) == before
 
 
 def test_parse_errors_exit_2_and_show_no_usage_block(folder: Path) -> None:
-    result = run("report", "demand", "--top", "0", env=CLEAN_ENV)
+    result = cli("report", "demand", "--top", "0", env=CLEAN_ENV)
     assert result.returncode == 2 and result.stdout == ""
     assert "Usage:" not in result.stderr and "╭" not in result.stderr
 
 
 def test_help_and_version_exit_0() -> None:
-    assert run("--help").returncode == 0
-    assert run("report", "demand", "--help").returncode == 0
-    bare = run()
+    assert cli("--help").returncode == 0
+    assert cli("report", "demand", "--help").returncode == 0
+    bare = cli()
     assert bare.returncode == 0 and "Usage" in bare.stdout
-    version = run("--version")
+    version = cli("--version")
     assert version.returncode == 0 and version.stderr == ""
     name, number = version.stdout.split()
     assert name == "flywheel" and number[0].isdigit()
@@ -102,7 +102,7 @@ def data(url: str, folder: Path) -> Path:
 
 def test_choices_are_case_insensitive(folder: Path) -> None:
     manifest = data(f"sqlite:///{folder / 'f.db'}", folder)
-    result = run("report", "real-yield", "--database-url", "sqlite:///f.db", "--deployment", str(manifest),
+    result = cli("report", "real-yield", "--database-url", "sqlite:///f.db", "--deployment", str(manifest),
                  "--interval", "Day", "--format", "JSON", env=CLEAN_ENV)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["interval"] == "day"
@@ -111,7 +111,7 @@ def test_choices_are_case_insensitive(folder: Path) -> None:
 @pytest.mark.parametrize(("name", "starts"), [("r.csv", "epoch_start,"), ("r.json", "{"), ("r.JSON", "{"), ("r.txt", "")])
 def test_format_follows_the_out_extension(folder: Path, name: str, starts: str) -> None:
     manifest = data(f"sqlite:///{folder / 'f.db'}", folder)
-    result = run("report", "real-yield", "--database-url", "sqlite:///f.db", "--deployment", str(manifest),
+    result = cli("report", "real-yield", "--database-url", "sqlite:///f.db", "--deployment", str(manifest),
                  "--out", name, env=CLEAN_ENV)
     assert result.returncode == 0, result.stderr
     text = (folder / name).read_text()
@@ -123,7 +123,7 @@ def test_format_follows_the_out_extension(folder: Path, name: str, starts: str) 
 def test_png_and_html_follow_the_out_extension(folder: Path) -> None:
     manifest = data(f"sqlite:///{folder / 'f.db'}", folder)
     for name in ("chart.png", "page.html"):
-        result = run("report", "real-yield", "--database-url", "sqlite:///f.db", "--deployment", str(manifest),
+        result = cli("report", "real-yield", "--database-url", "sqlite:///f.db", "--deployment", str(manifest),
                      "--format", name.rsplit(".")[1].upper(), "--out", name, env=CLEAN_ENV)
         assert result.returncode == 0, result.stderr
     assert (folder / "chart.png").read_bytes().startswith(b"\x89PNG")
@@ -134,7 +134,7 @@ def test_an_out_that_cannot_be_written_is_one_line_and_leaves_nothing(folder: Pa
     manifest = data(f"sqlite:///{folder / 'f.db'}", folder)
     before = listing(folder)
     for name in ("w.csv/r.csv", "w.csv/r.png"):
-        result = run("report", "real-yield", "--database-url", "sqlite:///f.db", "--deployment", str(manifest),
+        result = cli("report", "real-yield", "--database-url", "sqlite:///f.db", "--deployment", str(manifest),
                      "--out", name, env=CLEAN_ENV)
         assert_one_line_error(result, f"cannot write {name}: w.csv is not a folder")
     assert listing(folder) == before
@@ -147,14 +147,26 @@ def test_report_reads_the_indexer_config(folder: Path) -> None:
     sub.mkdir()
     (sub / "m.json").write_text((folder / "m.json").read_text())
     (sub / "indexer.toml").write_text(f'database_url = "sqlite:///{folder / "f.db"}"\ndeployment = "m.json"\n')
-    expected = run("report", "real-yield", "--database-url", "sqlite:///f.db", "--deployment", "m.json", "--format", "json",
+    expected = cli("report", "real-yield", "--database-url", "sqlite:///f.db", "--deployment", "m.json", "--format", "json",
                    env=CLEAN_ENV)
     assert expected.returncode == 0, expected.stderr
-    from_config = run("report", "real-yield", "--config", str(sub / "indexer.toml"), "--format", "json", env=CLEAN_ENV)
+    from_config = cli("report", "real-yield", "--config", str(sub / "indexer.toml"), "--format", "json", env=CLEAN_ENV)
     assert from_config.returncode == 0, from_config.stderr
     assert json.loads(from_config.stdout) == json.loads(expected.stdout)
-    env_wins = run("report", "real-yield", "--config", str(sub / "indexer.toml"), env={"FLYWHEEL_DATABASE_URL": "sqlite:///none.db"})
+    env_wins = cli("report", "real-yield", "--config", str(sub / "indexer.toml"), env={"FLYWHEEL_DATABASE_URL": "sqlite:///none.db"})
     assert_one_line_error(env_wins, "no database at none.db")
-    flag_wins = run("report", "real-yield", "--config", str(sub / "indexer.toml"), "--database-url", "sqlite:///none.db",
+    flag_wins = cli("report", "real-yield", "--config", str(sub / "indexer.toml"), "--database-url", "sqlite:///none.db",
                     env=CLEAN_ENV)
     assert_one_line_error(flag_wins, "no database at none.db")
+
+
+@pytest.mark.cli
+def test_the_installed_console_script_exits_as_the_wrapper_returns(folder: Path) -> None:
+    """The console script end to end: the version exits 0 on stdout, a usage error exits 2 with one line."""
+    version = run("--version")
+    assert version.returncode == 0 and version.stdout.split()[0] == "flywheel" and version.stderr == ""
+    before = listing(folder)
+    parse_error = run("report", "demand", "--top", "0", env=CLEAN_ENV)
+    assert parse_error.returncode == 2 and parse_error.stdout == ""
+    assert_one_line_error(parse_error, "'--top'")
+    assert listing(folder) == before

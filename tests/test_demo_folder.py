@@ -10,8 +10,7 @@ import pytest
 from indexer.chain import anvil
 from indexer.cli.demo_cmd import MARKER, check_folder, claim_folder
 from indexer.errors import FlywheelError
-from tests.conftest import free_port
-from tests.test_cli_deploy import assert_one_line_error, run
+from tests.helpers import assert_one_line_error, cli, free_port
 
 
 def test_a_new_folder_is_created_and_marked(tmp_path: Path) -> None:
@@ -58,7 +57,7 @@ def test_demo_refuses_a_project_folder_before_starting_a_chain(tmp_path: Path) -
     database = tmp_path / "flywheel.db"
     database.write_text("precious")
     port = free_port()
-    result = run("demo", "--out-dir", str(tmp_path), "--port", str(port))
+    result = cli("demo", "--out-dir", str(tmp_path), "--port", str(port))
     assert_one_line_error(result, f"--out-dir {tmp_path} is not empty and has no {MARKER} marker file")
     assert database.read_text() == "precious"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["flywheel.db"]

@@ -25,7 +25,7 @@ from web3 import Web3
 from indexer.chain.accounts import dev_account
 from indexer.chain.system import role_id
 from tests.conftest import Anvil
-from tests.test_cli_deploy import assert_one_line_error, contracts_of, run
+from tests.helpers import assert_one_line_error, cli, contracts_of
 
 DEPLOYER = dev_account(0).address
 TRANSACTIONS = 13  # six creations and seven wiring calls with the default parameters
@@ -138,7 +138,7 @@ def test_a_deploy_that_stops_part_way_is_finished_by_resume(
     journal = tmp_path / "deploy" / "m.json.journal"
     secret_url = f"http://user:hunter2@127.0.0.1:{node.port}/v2/KEY123?apikey=zzz"
 
-    failed = run("deploy", "--rpc-url", secret_url, "--out", str(out))
+    failed = cli("deploy", "--rpc-url", secret_url, "--out", str(out))
     assert failed.returncode == 1 and "Traceback" not in failed.stderr
     last = failed.stderr.strip().splitlines()[-1]
     assert last.startswith(f"error: deploy stopped at {stopped_at}: "), last
@@ -155,7 +155,7 @@ def test_a_deploy_that_stops_part_way_is_finished_by_resume(
     assert nonce(anvil) == allow + lose_next
     journaled = {s["contract"]: s["address"] for s in recorded["steps"] if "address" in s}
 
-    finished = run("deploy", "--resume", str(journal), "--rpc-url", anvil.url, "--out", str(out))
+    finished = cli("deploy", "--resume", str(journal), "--rpc-url", anvil.url, "--out", str(out))
     assert finished.returncode == 0, finished.stderr
     assert f"chain 31337 at http://127.0.0.1:{anvil.port}" in finished.stderr
     assert f"resuming {journal}" in finished.stderr
@@ -172,14 +172,14 @@ def test_a_deploy_that_stops_part_way_is_finished_by_resume(
 
 def test_out_that_cannot_be_written_is_refused_before_any_transaction(anvil: Anvil) -> None:
     # Root may write almost anywhere a chmod would forbid; /sys refuses even root.
-    result = run("deploy", "--rpc-url", anvil.url, "--out", "/sys/m.json")
+    result = cli("deploy", "--rpc-url", anvil.url, "--out", "/sys/m.json")
     assert_one_line_error(result, "cannot write --out /sys/m.json")
     assert nonce(anvil) == 0
 
 
 def test_a_signer_that_cannot_pay_is_refused_before_any_transaction(anvil: Anvil, tmp_path: Path) -> None:
     key = "0x" + "11" * 32
-    result = run("deploy", "--rpc-url", anvil.url, "--out", str(tmp_path / "m.json"), env={"FLYWHEEL_PRIVATE_KEY": key})
+    result = cli("deploy", "--rpc-url", anvil.url, "--out", str(tmp_path / "m.json"), env={"FLYWHEEL_PRIVATE_KEY": key})
     assert_one_line_error(result, "cannot pay for the deployment: it needs about ")
     assert " ETH (13 transactions at " in result.stderr and "and has 0 ETH" in result.stderr
     assert key[2:] not in result.stderr
@@ -190,7 +190,7 @@ def test_a_signer_that_cannot_pay_is_refused_before_any_transaction(anvil: Anvil
 def test_a_constructor_that_would_revert_is_refused_before_any_transaction(anvil: Anvil, tmp_path: Path) -> None:
     params = tmp_path / "p.toml"
     params.write_text('treasury = "0x0000000000000000000000000000000000000000"\n')
-    result = run("deploy", "--rpc-url", anvil.url, "--params", str(params), "--out", str(tmp_path / "m.json"))
+    result = cli("deploy", "--rpc-url", anvil.url, "--params", str(params), "--out", str(tmp_path / "m.json"))
     assert_one_line_error(result, "deploying PaymentGateway would revert: gateway: zero treasury")
     assert nonce(anvil) == 0
 
@@ -201,14 +201,14 @@ def test_resume_refuses_another_signer_and_a_chain_without_the_contracts(
     dying.append(node)
     out = tmp_path / "m.json"
     journal = tmp_path / "m.json.journal"
-    assert run("deploy", "--rpc-url", f"http://127.0.0.1:{node.port}", "--out", str(out)).returncode == 1
+    assert cli("deploy", "--rpc-url", f"http://127.0.0.1:{node.port}", "--out", str(out)).returncode == 1
     assert nonce(anvil) == 2
 
-    other = run("deploy", "--resume", str(journal), "--rpc-url", anvil.url, "--out", str(out), "--dev-account", "1")
+    other = cli("deploy", "--resume", str(journal), "--rpc-url", anvil.url, "--out", str(out), "--dev-account", "1")
     assert_one_line_error(other, f"was signed by {DEPLOYER}")
-    both = run("deploy", "--resume", str(journal), "--params", str(tmp_path / "p.toml"), "--out", str(out))
+    both = cli("deploy", "--resume", str(journal), "--params", str(tmp_path / "p.toml"), "--out", str(out))
     assert_one_line_error(both, "--params cannot be used with --resume")
-    again = run("deploy", "--rpc-url", anvil.url, "--out", str(out))
+    again = cli("deploy", "--rpc-url", anvil.url, "--out", str(out))
     assert_one_line_error(again, f"flywheel deploy --resume {journal} --out {out}")
     assert nonce(anvil) == 2 and nonce(anvil, dev_account(1).address) == 0
 
@@ -216,6 +216,6 @@ def test_resume_refuses_another_signer_and_a_chain_without_the_contracts(
     recorded = json.loads(journal.read_text())
     recorded["steps"][0]["address"] = "0x" + "ab" * 20
     journal.write_text(json.dumps(recorded))
-    gone = run("deploy", "--resume", str(journal), "--rpc-url", anvil.url, "--out", str(out))
+    gone = cli("deploy", "--resume", str(journal), "--rpc-url", anvil.url, "--out", str(out))
     assert_one_line_error(gone, "has no code on chain 31337")
     assert nonce(anvil) == 2

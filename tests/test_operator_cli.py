@@ -12,7 +12,7 @@ from eth_account import Account
 from indexer.chain.accounts import DEV_KEYS, dev_account
 from indexer.chain.rpc import NodeClient
 from tests.conftest import Deployed
-from tests.test_cli_deploy import assert_one_line_error, run
+from tests.helpers import assert_one_line_error, run
 
 OPERATORS = (4, 5)  # node operators, who do the work
 CUSTOMERS = (6, 7)

@@ -1,10 +1,13 @@
-"""Bad input to the operator commands: one line, a non-zero exit, no traceback, nothing sent, nothing written."""
+"""Bad input to the operator commands: one line, a non-zero exit, no traceback, nothing sent, nothing written.
+
+Every case runs in this process against one deployment on an anvil the module starts itself; those
+refused before any node is asked also run with no node at all.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +20,7 @@ from indexer.chain.deploy import deploy
 from indexer.chain.node import connect
 from indexer.chain.params import Params
 from indexer.chain.rpc import NodeClient
-from tests.conftest import free_port
-from tests.test_cli_deploy import FLYWHEEL
+from tests.helpers import assert_one_line_error, cli, free_port
 
 
 @dataclass
@@ -30,7 +32,8 @@ class Chain:
 
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
-    """One deployment for the whole matrix: every case must leave it as it found it."""
+    """One deployment for the whole matrix: every case must leave it as it found it. It starts anvil, so
+    every test using it is marked chain."""
     folder = tmp_path_factory.mktemp("refusals")
     port = free_port()
     with pytest.MonkeyPatch.context() as env:
@@ -51,8 +54,7 @@ def _deploy(url: str, folder: Path) -> Chain:
     # The same addresses with another genesis: what a fresh deployment on another anvil looks like.
     (folder / "other-genesis.json").write_text(json.dumps(data | {"parameters": data["parameters"] | {"genesis": 7}}))
     (folder / "not-a-keystore.json").write_text('{"hello": 1}')
-    taken = subprocess.run([FLYWHEEL, "node", "register", "--node-id", "taken", "--rpc-url", url,
-                            "--deployment", str(manifest), "--dev-account", "4"], capture_output=True, text=True)
+    taken = cli("node", "register", "--node-id", "taken", "--rpc-url", url, "--deployment", str(manifest), "--dev-account", "4")
     assert taken.returncode == 0, taken.stderr
     return Chain(url, manifest, folder)
 
@@ -116,8 +118,8 @@ def _check(chain: Chain, args: list[str], fragment: str, env: dict[str, str] | N
     workdir = chain.folder / "cwd"
     workdir.mkdir(exist_ok=True)
     before_files, before_nonces = sorted(chain.folder.rglob("*")), _nonces(chain.url)
-    result = subprocess.run([FLYWHEEL, *args], capture_output=True, text=True, timeout=120, cwd=workdir,
-                            env={**os.environ, **(env or {})})
+    with contextlib.chdir(workdir):
+        result = cli(*args, env=env)
     lines = result.stderr.strip().splitlines()
     assert result.returncode != 0, result.stdout
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
@@ -127,18 +129,34 @@ def _check(chain: Chain, args: list[str], fragment: str, env: dict[str, str] | N
     assert _nonces(chain.url) == before_nonces, "a refused command sent a transaction"
 
 
+@pytest.mark.chain
 @pytest.mark.parametrize(("args", "fragment"), CASES, ids=[" ".join(a)[:40] for a, _ in CASES])
 def test_bad_operator_input_is_one_line_and_changes_nothing(chain: Chain, args: list[str], fragment: str) -> None:
     filled = [a.replace("{m}", str(chain.folder)) for a in args]
     _check(chain, [*filled, "--rpc-url", chain.url, "--deployment", str(chain.manifest)], fragment)
 
 
+@pytest.mark.chain
 @pytest.mark.parametrize(("args", "fragment"), RAW_CASES, ids=[" ".join(a)[:40] for a, _ in RAW_CASES])
 def test_bad_chain_or_manifest_is_one_line_and_changes_nothing(chain: Chain, args: list[str], fragment: str) -> None:
     _check(chain, [a.replace("{m}", str(chain.folder)).replace("{url}", chain.url) for a in args], fragment)
 
 
+@pytest.mark.chain
 def test_a_bad_private_key_is_one_line_without_the_key(chain: Chain) -> None:
     garbage = "0x" + "12" * 31
     _check(chain, ["faucet", "--amount", "1", "--rpc-url", chain.url, "--deployment", str(chain.manifest)],
            "FLYWHEEL_PRIVATE_KEY is not a valid private key", env={"FLYWHEEL_PRIVATE_KEY": garbage})
+
+
+# Refused by the arguments alone, before the node or the manifest is read.
+OFFLINE = {"pause everything", "epoch revoke --epoch -1", "chain advance", "chain advance --seconds 5 --to-epoch-end",
+           "chain advance --seconds 0", "status --format xml", "status --colour", "claim --account nothex"}
+
+
+@pytest.mark.parametrize(("args", "fragment"), [c for c in CASES if " ".join(c[0]) in OFFLINE],
+                         ids=[" ".join(a) for a, _ in CASES if " ".join(a) in OFFLINE])
+def test_refusals_that_need_no_node_come_before_one_is_asked(tmp_path: Path, args: list[str], fragment: str) -> None:
+    nowhere = ["--rpc-url", f"http://127.0.0.1:{free_port()}", "--deployment", str(tmp_path / "missing.json")]
+    assert_one_line_error(cli(*args, *nowhere), fragment)
+    assert list(tmp_path.iterdir()) == []

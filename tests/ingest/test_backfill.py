@@ -19,10 +19,9 @@ from indexer.db.engine import make_engine
 from indexer.db.schema import EVENT_TABLES, EVENTS, checkpoint
 from indexer.ingest import decode as decoding
 from indexer.ingest import store
-from tests.conftest import free_port
 from tests.ingest.chainview import chain_rows, db_rows, digest
 from tests.ingest.conftest import Busy
-from tests.test_cli_deploy import FLYWHEEL, assert_one_line_error, run
+from tests.helpers import FLYWHEEL, assert_one_line_error, free_port, run
 
 
 def index_once(busy: Busy, database_url: str, *extra: str) -> subprocess.CompletedProcess:

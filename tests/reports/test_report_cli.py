@@ -1,4 +1,5 @@
-"""`flywheel report ...` through the command line: every format shows the same values; bad input is one line."""
+"""`flywheel report ...` through the command line (in this process): every format shows the same values; bad input
+is one line."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.reports.test_report_metrics import GENESIS, INFO, L, scenario
-from tests.test_cli_deploy import assert_one_line_error, run
+from tests.helpers import assert_one_line_error, cli
 
 
 def manifest_file(tmp_path: Path) -> Path:
@@ -26,7 +27,7 @@ def manifest_file(tmp_path: Path) -> Path:
 
 
 def report(url: str, manifest: Path, name: str, *args: str) -> str:
-    result = run("report", name, "--database-url", url, "--deployment", str(manifest), *args)
+    result = cli("report", name, "--database-url", url, "--deployment", str(manifest), *args)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -112,20 +113,20 @@ def test_payback_scenarios(database_url: str, tmp_path: Path) -> None:
 def test_bad_input_is_one_line(tmp_path: Path, args: list[str], fragment: str) -> None:
     db = tmp_path / "f.db"
     scenario(f"sqlite:///{db}").dispose()
-    result = run("report", *args, "--database-url", f"sqlite:///{db}", "--deployment", str(manifest_file(tmp_path)))
+    result = cli("report", *args, "--database-url", f"sqlite:///{db}", "--deployment", str(manifest_file(tmp_path)))
     assert_one_line_error(result, fragment)
 
 
 def test_missing_or_unreachable_database(tmp_path: Path) -> None:
     m = manifest_file(tmp_path)
-    assert_one_line_error(run("report", "real-yield", "--database-url", f"sqlite:///{tmp_path / 'none.db'}", "--deployment", str(m)),
+    assert_one_line_error(cli("report", "real-yield", "--database-url", f"sqlite:///{tmp_path / 'none.db'}", "--deployment", str(m)),
                           "no database at")
-    result = run("report", "real-yield", "--database-url", "postgresql+psycopg://user:hunter2@127.0.0.1:1/x", "--deployment", str(m))
+    result = cli("report", "real-yield", "--database-url", "postgresql+psycopg://user:hunter2@127.0.0.1:1/x", "--deployment", str(m))
     assert_one_line_error(result, "cannot read the database at")
     assert "hunter2" not in result.stderr
     empty = tmp_path / "empty.db"
     from indexer.db.engine import make_engine
     from tests.reports.eventdb import create
     create(make_engine(f"sqlite:///{empty}"))
-    assert_one_line_error(run("report", "real-yield", "--database-url", f"sqlite:///{empty}", "--deployment", str(m)),
+    assert_one_line_error(cli("report", "real-yield", "--database-url", f"sqlite:///{empty}", "--deployment", str(m)),
                           "no finalized epochs")

@@ -15,7 +15,7 @@ from tests.conftest import Deployed
 from tests.ingest.faults import FaultyProxy
 from tests.settle.chainops import Ops
 from tests.settle.test_settlement_chain import FLY, A, B, C, close_directly, manifest_path, ops  # noqa: F401 (fixtures)
-from tests.test_cli_deploy import assert_one_line_error, run
+from tests.helpers import assert_one_line_error, cli
 
 
 def _balances(ops: Ops, account: str) -> tuple[int, int]:
@@ -46,7 +46,7 @@ def test_claim_all_pays_every_good_leaf_and_names_the_one_that_cannot_claim(depl
     good = [Entitlement(a, subsidy[a], revenue[a]) for a in work]
     _post_root(ops, manifest_path, good + [Entitlement(C, emission + 1, 0)], emission, pool)
 
-    result = run("claim", "--rpc-url", deployed.url, "--deployment", str(manifest_path), "--all")
+    result = cli("claim", "--rpc-url", deployed.url, "--deployment", str(manifest_path), "--all")
 
     assert result.returncode != 0
     for a in work:
@@ -89,7 +89,7 @@ def test_claim_through_a_node_that_answers_429_is_retried_and_paid(deployed: Dep
     ops.post_price()
     plan = close_directly(ops, manifest_path, 0, {A: 1, B: 1})
     with FaultyProxy(deployed.url, plan=("429", None, None)) as proxy:
-        result = run("claim", "--rpc-url", proxy.url, "--deployment", str(manifest_path), "--account", A.lower())
+        result = cli("claim", "--rpc-url", proxy.url, "--deployment", str(manifest_path), "--account", A.lower())
     assert result.returncode == 0, result.stderr
     assert _balances(ops, A) == plan.allocations[A]
     assert proxy.injected.get("429", 0) >= 3
@@ -97,6 +97,6 @@ def test_claim_through_a_node_that_answers_429_is_retried_and_paid(deployed: Dep
 
 def test_a_malformed_account_is_one_line_not_a_missing_entitlement(tmp_path: Path) -> None:
     missing = str(tmp_path / "m.json")  # refused before the manifest is read
-    assert_one_line_error(run("claim", "--deployment", missing, "--account", "0x1234"), "'0x1234' is not an address")
+    assert_one_line_error(cli("claim", "--deployment", missing, "--account", "0x1234"), "'0x1234' is not an address")
     wrong_case = "0x" + A[2:].swapcase()
-    assert_one_line_error(run("claim", "--deployment", missing, "--account", wrong_case), "has a wrong checksum")
+    assert_one_line_error(cli("claim", "--deployment", missing, "--account", wrong_case), "has a wrong checksum")

@@ -9,7 +9,7 @@ from indexer.settle.store import default_dir
 from tests.conftest import Deployed
 from tests.settle.chainops import Ops
 from tests.settle.test_settlement_chain import A, B, close, close_directly, manifest_path, ops  # noqa: F401 (fixtures)
-from tests.test_cli_deploy import assert_one_line_error
+from tests.helpers import assert_one_line_error
 
 UINT256_MAX = 2**256 - 1
 REPORTER = dev_account(0).address

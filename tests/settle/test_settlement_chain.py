@@ -18,7 +18,7 @@ from indexer.settle.close import EpochPlan, close_epoch
 from indexer.settle.store import SettlementStore, default_dir
 from tests.conftest import Deployed
 from tests.settle.chainops import Ops
-from tests.test_cli_deploy import assert_one_line_error, run
+from tests.helpers import assert_one_line_error, cli
 
 A, B, C = (dev_account(i).address for i in (4, 5, 6))
 
@@ -42,7 +42,7 @@ def work_file(tmp_path: Path, name: str, rows: dict[str, int]) -> Path:
 
 
 def close(deployed: Deployed, manifest: Path, epoch: int, work: Path, *extra: str) -> subprocess.CompletedProcess:
-    return run("epoch", "close", "--rpc-url", deployed.url, "--deployment", str(manifest), "--epoch", str(epoch), "--work", str(work), *extra)
+    return cli("epoch", "close", "--rpc-url", deployed.url, "--deployment", str(manifest), "--epoch", str(epoch), "--work", str(work), *extra)
 
 
 def close_directly(ops: Ops, manifest: Path, epoch: int, work: dict[str, int]) -> EpochPlan:
@@ -79,13 +79,13 @@ def test_claim_after_several_epochs_pays_exactly_the_sum_of_allocations(deployed
         for account, share in allocate(pool, work).items():
             expected[account][1] += share
 
-    claim = run("claim", "--rpc-url", deployed.url, "--deployment", str(manifest_path), "--account", A)
+    claim = cli("claim", "--rpc-url", deployed.url, "--deployment", str(manifest_path), "--account", A)
     assert claim.returncode == 0, claim.stderr
     assert ops.d.network_token.functions.balanceOf(A).call() == expected[A][0]
     assert ops.d.payment_token.functions.balanceOf(A).call() == expected[A][1]
     assert ops.d.network_token.functions.balanceOf(B).call() == 0
 
-    everyone = run("claim", "--rpc-url", deployed.url, "--deployment", str(manifest_path), "--all")
+    everyone = cli("claim", "--rpc-url", deployed.url, "--deployment", str(manifest_path), "--all")
     assert everyone.returncode == 0, everyone.stderr
     usd = Unit("USD", deployed.manifest.payment_decimals)
     paid = f"paid 2 accounts: {FLY.show(expected[B][0] + expected[C][0])} and {usd.show(expected[B][1] + expected[C][1])}"
@@ -94,7 +94,7 @@ def test_claim_after_several_epochs_pays_exactly_the_sum_of_allocations(deployed
         assert ops.d.network_token.functions.balanceOf(account).call() == expected[account][0]
         assert ops.d.payment_token.functions.balanceOf(account).call() == expected[account][1]
     assert dist.total_minted().call() == sum(v[0] for v in expected.values()) == dist.subsidy_finalized().call()
-    again = run("claim", "--rpc-url", deployed.url, "--deployment", str(manifest_path), "--all")
+    again = cli("claim", "--rpc-url", deployed.url, "--deployment", str(manifest_path), "--all")
     assert again.returncode == 0 and "nothing to claim" in again.stdout
 
 

@@ -16,8 +16,7 @@ from indexer.chain.params import Params
 from indexer.chain.rpc import NodeClient
 from indexer.sim.scenario import Scenario
 from indexer.cli.sim_cmd import run_simulation
-from tests.conftest import free_port
-from tests.test_cli_deploy import assert_one_line_error, run
+from tests.helpers import assert_one_line_error, cli, free_port
 
 GENESIS_BLOCK_TIME = 1_800_000_000
 
@@ -83,6 +82,6 @@ def test_default_scenario_tells_the_flywheel_story(deployed, tmp_path: Path) -> 
 def test_bad_scenario_is_refused_before_anything_is_sent(tmp_path: Path, toml: str, fragment: str) -> None:
     scenario = tmp_path / "s.toml"
     scenario.write_text(toml)
-    result = run("simulate", "--rpc-url", f"http://127.0.0.1:{free_port()}", "--deployment", str(tmp_path / "none.json"),
+    result = cli("simulate", "--rpc-url", f"http://127.0.0.1:{free_port()}", "--deployment", str(tmp_path / "none.json"),
                  "--scenario", str(scenario))
     assert_one_line_error(result, fragment)
