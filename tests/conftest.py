@@ -1,15 +1,32 @@
-"""Fixtures shared by every suite: a real anvil over HTTP and a fresh deployment on it."""
+"""Fixtures shared by every suite (a real anvil over HTTP, a fresh deployment on it, a database), and the
+layers the suite runs in.
+
+Markers, most set here rather than by hand:
+- `chain`: talks to a real anvil. Tests using a fixture of `CHAIN_FIXTURES` are marked here; a module
+  whose own fixture starts anvil says so with `pytestmark = pytest.mark.chain`. A test without the mark
+  cannot start one: while it runs FLYWHEEL_ANVIL names a file that does not exist, in this process and
+  in every `flywheel` it starts, so a forgotten mark fails the quick run instead of slowing it.
+- `pg`: runs on PostgreSQL; the postgresql param of `database_url` is marked here.
+- `cli`: runs the installed `flywheel` console script in a subprocess.
+- `slow`: a long run. Outside CI (CI=true) these are deselected unless `-m` names `slow`.
+
+So `pytest -m "not chain and not pg"` needs neither anvil nor a database.
+
+Hypothesis runs the `ci` profile when CI is set (Hypothesis' own: derandomized, no example database),
+else `dev`. Tests that name their own `max_examples` keep it under both; the long property runs take
+theirs from `tests.helpers.examples`, which the `dev` profile caps at a few.
+"""
 
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from web3 import Web3
@@ -19,12 +36,12 @@ from indexer.chain.deploy import deploy
 from indexer.chain.manifest import Manifest
 from indexer.chain.node import connect
 from indexer.chain.params import Params
+from tests.helpers import free_port  # also imported from here by tests/test_wheel.py and tests/ingest/test_follow.py
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+settings.register_profile("ci", settings.get_profile("ci"), stateful_step_count=60)
+settings.register_profile("dev", max_examples=3, stateful_step_count=30)
+settings.load_profile("ci" if CI else "dev")
 
 
 @pytest.fixture(autouse=True)
@@ -88,12 +105,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         admin.dispose()
 
 
-# Tests that reach a running anvil through these fixtures; those that start one themselves carry the mark.
+# Tests that reach a running anvil through these fixtures; modules whose own fixture starts one carry the mark.
 CHAIN_FIXTURES = {"anvil", "deployed", "busy", "idle", "chain_port"}
+# What FLYWHEEL_ANVIL names while a test without the chain mark runs: nothing, so anvil cannot start.
+NO_ANVIL = Path(__file__).parent / "a test not marked chain cannot start anvil"
+_ANVIL = os.environ.get("FLYWHEEL_ANVIL")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark what needs outside parts, so `-m "not chain and not pg"` is a loop of seconds."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark what needs outside parts, so `-m "not chain and not pg"` is a loop of seconds; outside CI, leave
+    the slow runs out unless asked for by name."""
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
         if names & CHAIN_FIXTURES:
@@ -101,3 +122,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         params = getattr(item, "callspec", None)
         if params is not None and params.params.get("database_url") == "postgresql":
             item.add_marker(pytest.mark.pg)
+    if CI or "slow" in (config.getoption("markexpr") or ""):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before any fixture of the test, module-scoped ones included, is set up."""
+    if item.get_closest_marker("chain") is None:
+        os.environ["FLYWHEEL_ANVIL"] = str(NO_ANVIL)
+    elif _ANVIL is None:
+        os.environ.pop("FLYWHEEL_ANVIL", None)
+    else:
+        os.environ["FLYWHEEL_ANVIL"] = _ANVIL
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if CI or "slow" in (config.getoption("markexpr") or ""):
+        return None
+    return "slow tests deselected outside CI (CI=true, or -m naming slow, runs them)"

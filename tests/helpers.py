@@ -1,5 +1,5 @@
 """What the suites share: the `flywheel` command line run in this process or as the installed console
-script, its one-line errors, free ports and a manifest's contracts."""
+script, its one-line errors, free ports, a manifest's contracts, and Hypothesis example counts."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hypothesis import settings
 from typer.testing import CliRunner
 from web3 import Web3
 from web3.contract import Contract
@@ -61,3 +62,8 @@ def contracts_of(w3: Web3, m: dict) -> dict[str, Contract]:
     abi = {name: art.abi for name, art in build().items()}
     return {key: w3.eth.contract(address=address, abi=abi[SOURCE[key]]) for key, address in m["contracts"].items()}
 
+
+def examples(thorough: int) -> int:
+    """`thorough` Hypothesis examples under the `ci` profile; under `dev` (see tests/conftest.py) no more
+    than that profile's few, for the property runs whose examples cost seconds each."""
+    return min(thorough, settings.default.max_examples)

@@ -66,7 +66,8 @@ def serve() -> Iterator[Callable[[Script], ScriptedServer]]:
 
     def start(script: Script) -> ScriptedServer:
         server = ScriptedServer(script)
-        threading.Thread(target=server.httpd.serve_forever, daemon=True).start()
+        # A short poll: shutdown() waits for the loop to look, 0.5 s by default.
+        threading.Thread(target=server.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
         servers.append(server)
         return server
 
