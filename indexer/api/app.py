@@ -1,17 +1,22 @@
-"""FastAPI app: `GET /api/reports/<name>?...` returns the same JSON as the CLI; `/` is the dashboard."""
+"""FastAPI app: `GET /api/reports/<name>?...` returns the same JSON as the CLI; `/` is the dashboard.
+
+The report routes are made from `indexer.reports.registry`, one per report with its
+parameters as query parameters, and read through `indexer.app.reports` as the CLI does.
+"""
 
 from __future__ import annotations
 
+import inspect
 from decimal import Decimal, InvalidOperation
 
 from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Engine
 
+from indexer.app import reports as reading
 from indexer.errors import FlywheelError
-from indexer.reports import build
 from indexer.reports.html import render_html
-from indexer.reports.source import deployment_from_database
+from indexer.reports.registry import REPORTS, Param, ReportSpec
 
 
 def _usd(value: str, name: str) -> Decimal:
@@ -24,33 +29,43 @@ def _usd(value: str, name: str) -> Decimal:
     return amount
 
 
+def _query(param: Param) -> inspect.Parameter:
+    """The report parameter as a query parameter: USD is read as text, to refuse a bad amount in our own words."""
+    kind = str if param.type is Decimal else param.type
+    if param.required:
+        default = inspect.Parameter.empty
+    elif param.minimum is not None:
+        default = Query(param.default, ge=param.minimum)
+    else:
+        default = param.default
+    if param.default is None:
+        kind = kind | None
+    return inspect.Parameter(param.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
+
+
 def create_app(engine: Engine) -> FastAPI:
     app = FastAPI(title="Flywheel", description="Subsidy versus revenue of a DePIN network, from its indexed events.")
 
     def run(make):
         try:
-            # Each request reads in its own connection: readers never hold up the indexer's writes.
-            with engine.connect() as conn:
-                return make(conn, deployment_from_database(conn))
+            return reading.read(engine, make)
         except FlywheelError as exc:
             raise HTTPException(400, str(exc)) from None
 
-    @app.get("/api/reports/real-yield")
-    def real_yield(interval: str = "epoch") -> dict:
-        return run(lambda c, d: build.real_yield(c, d, interval)).to_json()
+    def route(spec: ReportSpec) -> None:
+        served = [p for p in spec.params if p.http]
 
-    @app.get("/api/reports/demand")
-    def demand(interval: str = "epoch", top: int = Query(20, ge=1)) -> dict:
-        return run(lambda c, d: build.demand(c, d, interval, top)).to_json()
+        def endpoint(**query: object) -> dict:
+            values = {p.name: p.default for p in spec.params}
+            values.update({p.name: _usd(query[p.name], p.name) if p.type is Decimal else query[p.name] for p in served})
+            return run(spec.maker(values)).to_json()
 
-    @app.get("/api/reports/contributors")
-    def contributors(top: int | None = Query(None, ge=1)) -> dict:
-        return run(lambda c, d: build.contributors(c, d, top)).to_json()
+        endpoint.__signature__ = inspect.Signature([_query(p) for p in served], return_annotation=dict)
+        endpoint.__name__ = spec.name.replace("-", "_")
+        app.get(f"/api/reports/{spec.name}")(endpoint)
 
-    @app.get("/api/reports/payback")
-    def payback(hardware_cost: str, opex_per_epoch: str = "0", window: int = Query(8, ge=1)) -> dict:
-        cost, opex = _usd(hardware_cost, "hardware_cost"), _usd(opex_per_epoch, "opex_per_epoch")
-        return run(lambda c, d: build.payback(c, d, cost, opex, None, window)).to_json()
+    for spec in REPORTS.values():
+        route(spec)
 
     @app.get("/health")
     def health() -> dict:
@@ -58,6 +73,6 @@ def create_app(engine: Engine) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     def dashboard(interval: str = "epoch") -> str:
-        return render_html(run(lambda c, d: build.real_yield(c, d, interval)))
+        return render_html(run(REPORTS["real-yield"].maker({"interval": interval})))
 
     return app

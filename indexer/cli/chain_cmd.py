@@ -6,12 +6,13 @@ from pathlib import Path
 
 import typer
 
+from indexer.app.connect import node_url
 from indexer.chain import anvil
 from indexer.chain.accounts import LOCAL_CHAIN_ID
 from indexer.chain.manifest import load
 from indexer.chain.rpc import NodeClient, redact
 from indexer.chain.units import iso
-from indexer.cli.common import RpcOption, node_url
+from indexer.cli.common import RpcOption
 from indexer.cli.output import console, info
 from indexer.errors import FlywheelError
 

@@ -1,4 +1,4 @@
-"""What the chain-facing commands share: their options, choosing the node, and the signer.
+"""What the commands share: their options, choosing the node, and the signer.
 
 Every command that sends a transaction says first where it sends it (the
 chain id and the URL, redacted) on standard error, so a person can stop a
@@ -12,11 +12,10 @@ from pathlib import Path
 
 import typer
 
-from indexer.chain import accounts, anvil
+from indexer.app.connect import chain_line, reach
+from indexer.chain import accounts
 from indexer.chain.accounts import SignerChoice
-from indexer.chain.contracts import Deployment, open_deployment
-from indexer.chain.manifest import load
-from indexer.chain.rpc import redact
+from indexer.chain.contracts import Deployment
 from indexer.chain.system import SOURCE, role_id
 from indexer.chain.units import NETWORK_TOKEN_DECIMALS, Unit
 from indexer.chain.wallet import Sender
@@ -29,15 +28,14 @@ DeploymentOption = typer.Option(..., "--deployment", help="The deployment manife
 DevAccountOption = typer.Option(None, "--dev-account", min=0, help="Sign with anvil's dev account N (chain 31337 only).")
 KeystoreOption = typer.Option(None, "--keystore",
                               help="Sign with this encrypted JSON keystore; password from FLYWHEEL_KEYSTORE_PASSWORD or a prompt.")
-
-
-def node_url(rpc_url: str | None, chain_id: int | None = None) -> str:
-    """`--rpc-url`, or the one local chain on `chain_id` that `flywheel chain up` started."""
-    return rpc_url or anvil.default_rpc_url(chain_id)
+# Where an indexed database is, for the commands that read one (`report`, `serve`).
+DatabaseOption = typer.Option(None, "--database-url", help="SQLAlchemy URL of the indexed database (or FLYWHEEL_DATABASE_URL, "
+                              "or database_url in --config); default sqlite:///flywheel.db.")
+ConfigOption = typer.Option(None, "--config", help="The indexer's TOML settings file (its database_url and deployment).")
 
 
 def announce(url: str, chain_id: int) -> None:
-    info(f"chain {chain_id} at {redact(url)}")
+    info(chain_line(url, chain_id))
 
 
 def usd(d: Deployment) -> Unit:
@@ -74,5 +72,5 @@ class Session:
 
 def open_session(rpc_url: str | None, deployment: Path, dev_account: int | None = None, keystore: Path | None = None) -> Session:
     """The deployment on its node: the manifest read, the chain id and the contracts' code checked."""
-    url = node_url(rpc_url, load(deployment).chain_id)
-    return Session(open_deployment(url, deployment), url, SignerChoice(dev_account, keystore))
+    url, d = reach(rpc_url, deployment)
+    return Session(d, url, SignerChoice(dev_account, keystore))

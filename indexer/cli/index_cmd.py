@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 from sqlalchemy import func, select
 
+from indexer.app import index as indexing
 from indexer.chain import anvil, manifest as manifests
 from indexer.chain.node import probe_chain_id, require_deployment
 from indexer.chain.rpc import redact
@@ -24,8 +25,6 @@ from indexer.db.schema import EVENT_TABLES, checkpoint, deployment
 from indexer.errors import FlywheelError
 from indexer.ingest import config as configs
 from indexer.chain.rpc import NodeClient
-from indexer.ingest.daemon import Indexer
-from indexer.ingest.lock import WriterLock
 from indexer.ingest.metrics import Metrics, serve
 from indexer.ingest.progress import BackfillProgress
 from indexer.ingest.store import Stream
@@ -100,11 +99,8 @@ def _index(cfg: configs.IndexerConfig, m: manifests.Manifest, client: NodeClient
             signal.signal(sig, lambda *_: stop.set())
         tty = is_terminal()
         log = _logger(tty)
-        with WriterLock(engine, Stream.of(m)) as lock:
-            migrate.upgrade(engine)
-            indexer = Indexer(cfg, m, engine, client, log=log, metrics=metrics, stop=stop,
-                              progress=BackfillProgress(log, tty), fence=lock.fence)
-            return indexer.run(once=once)[0]
+        return indexing.run(cfg, m, client, engine, once=once, log=log, metrics=metrics, stop=stop,
+                            progress=BackfillProgress(log, tty))
     finally:
         engine.dispose()
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import typer
 
+from indexer.app import reports as reading
+from indexer.cli.common import ConfigOption, DatabaseOption
 from indexer.cli.output import info
-from indexer.cli.report_cmd import ConfigOption, DatabaseOption, settings
-from indexer.db.engine import check, make_engine
 from indexer.errors import FlywheelError
 
 
@@ -34,12 +34,12 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
 ) -> None:
     """Serve GET /api/reports/<name> (the CLI's JSON) and the dashboard at /."""
+    # Imported here only so that the other commands start without loading the web stack; the API imports no command.
     import uvicorn
 
     from indexer.api.app import create_app
 
-    engine = make_engine(settings(config, database_url).database_url, must_exist=True)
-    check(engine)
+    engine = reading.open_database(reading.settings(config, database_url))
     _check_listen(host, port)
     info(f"serving the dashboard at http://{host}:{port}/ and the reports at /api/reports/<name>")
     uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")

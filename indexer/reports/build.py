@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from indexer import userfiles
 from indexer.chain.epochs import Epochs
-from indexer.errors import FlywheelError
+from indexer.errors import FlywheelError, unknown
 from indexer.reports import concentration, payback as paybacks, queries as q
 from indexer.reports.numbers import exact_decimals, price_usd, scaled, text, tokens
 from indexer.reports.realyield import INTERVALS, EpochFacts, build_rows, summarize
@@ -34,7 +34,7 @@ DEMAND_COLUMNS = [
 
 def check_interval(interval: str) -> str:
     if interval not in INTERVALS:
-        raise FlywheelError(f"unknown interval {interval!r}: choose one of {', '.join(INTERVALS)}")
+        raise unknown("interval", interval, INTERVALS)
     return interval
 
 
@@ -222,21 +222,21 @@ def read_price_path(path: Path) -> list[Decimal]:
 
 
 @exact_decimals
-def payback(conn: Connection, d: q.DeploymentInfo, hardware_cost: Decimal, opex: Decimal, price_path: list[Decimal] | None,
+def payback(conn: Connection, d: q.DeploymentInfo, hardware_cost: Decimal, opex_per_epoch: Decimal, price_path: list[Decimal] | None,
             window: int) -> Report:
     if hardware_cost < 0:
         raise FlywheelError("--hardware-cost must not be negative")
-    if opex < 0:
+    if opex_per_epoch < 0:
         raise FlywheelError("--opex-per-epoch must not be negative")
     if window < 1:
         raise FlywheelError("--window must be at least 1")
     facts = epoch_facts(conn, d)
     rate = paybacks.node_rate(facts, d.payment_decimals, window)
-    rows = paybacks.scenario_rows(hardware_cost, opex, rate, price_path)
-    breakeven = paybacks.break_even_price(opex, rate)
+    rows = paybacks.scenario_rows(hardware_cost, opex_per_epoch, rate, price_path)
+    breakeven = paybacks.break_even_price(opex_per_epoch, rate)
     summary = {
         "hardware_cost_usd": text(hardware_cost),
-        "opex_per_epoch_usd": text(opex),
+        "opex_per_epoch_usd": text(opex_per_epoch),
         "epochs_measured": rate.epochs,
         "tokens_per_node_per_epoch": text(rate.tokens_per_node),
         "revenue_per_node_per_epoch_usd": text(rate.revenue_per_node),

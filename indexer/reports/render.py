@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from indexer import atomic
-from indexer.errors import FlywheelError
+from indexer.errors import FlywheelError, unknown
 from indexer.reports.model import TEXT_COLUMNS, Report, cell, display, summary_lines
 
 FORMATS = ("table", "csv", "json", "png", "html")
@@ -44,19 +44,19 @@ def to_table(report: Report) -> Table:
     return table
 
 
-def choose_format(fmt: str | None, out: Path | None) -> str:
-    """The format to write: `fmt` in any case, else the one `out`'s extension names, else table.
+def choose_format(fmt: str | None, out: Path | None, formats: tuple[str, ...] = FORMATS) -> str:
+    """The format to write, one of `formats`: `fmt` in any case, else the one `out`'s extension names, else table.
 
     A format that contradicts the file's extension is refused rather than guessed at: a
     CSV body in `r.json` would only fail later, in whatever reads the file.
     """
     check_out(out)
     named = SUFFIXES.get(out.suffix.lower()) if out is not None else None
+    chosen = (named or "table") if fmt is None else fmt.strip().lower()
+    if chosen not in formats:
+        raise unknown("format", chosen if fmt is None else fmt, formats)
     if fmt is None:
-        return named or "table"
-    chosen = fmt.strip().lower()
-    if chosen not in FORMATS:
-        raise FlywheelError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
+        return chosen
     if named is not None and named != chosen:
         raise FlywheelError(f"--format {chosen} disagrees with --out {out.name}, which names {named}: "
                             "drop --format or change the extension")
@@ -74,35 +74,40 @@ def check_out(out: Path | None) -> None:
 def emit(report: Report, fmt: str, out: Path | None, console: Console) -> None:
     """Write `report` as `fmt` to `out` (stdout for text formats when no file is given)."""
     fmt = choose_format(fmt, out)
-    if fmt == "table":
-        if out is not None:
-            file_console = Console(file=io.StringIO(), width=200, soft_wrap=True)
-            file_console.print(to_table(report))
-            _write(out, file_console.file.getvalue())
-            return
+    if out is not None:
+        _write(out, body(report, fmt))
+    elif fmt == "table":
         console.print(to_table(report))
         for line in summary_lines(report.summary):
             console.print(line)
-        return
+    else:
+        console.file.write(body(report, fmt))
+
+
+def save(report: Report, out: Path) -> None:
+    """Write `report` to the file `out` in the format its extension names (the table for any other)."""
+    _write(out, body(report, choose_format(None, out)))
+
+
+def body(report: Report, fmt: str) -> str | bytes:
+    """`report` as the content of a file in `fmt` (the table as a terminal 200 columns wide would show it)."""
+    if fmt == "table":
+        file_console = Console(file=io.StringIO(), width=200, soft_wrap=True)
+        file_console.print(to_table(report))
+        return file_console.file.getvalue()
     if fmt == "csv":
-        text = to_csv(report.rows, report.columns)
-    elif fmt == "json":
-        text = json.dumps(report.to_json(), indent=2) + "\n"
-    elif fmt == "png":
+        return to_csv(report.rows, report.columns)
+    if fmt == "json":
+        return json.dumps(report.to_json(), indent=2) + "\n"
+    if fmt == "png":
         # Imported here, not above, only so that the text formats start without loading matplotlib;
         # charts and html import the model, never this module, so this hides no cycle.
         from indexer.reports.charts import png
 
-        _write(out, png(report))
-        return
-    else:
-        from indexer.reports.html import render_html  # matplotlib again, for its inline chart
+        return png(report)
+    from indexer.reports.html import render_html  # matplotlib again, for its inline chart
 
-        text = render_html(report)
-    if out is None:
-        console.file.write(text)
-    else:
-        _write(out, text)
+    return render_html(report)
 
 
 def _write(path: Path, data: str | bytes) -> None:

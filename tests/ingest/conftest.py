@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.cli.sim_cmd import run_simulation
+from indexer.app import simulate as simulating
 from indexer.sim.run import Simulation
 from indexer.sim.scenario import Scenario
 from tests.conftest import Deployed
@@ -29,7 +29,7 @@ class Busy:
 
 
 def simulate(deployed: Deployed, path: Path, epochs: int, seed: int = 3) -> Simulation:
-    return run_simulation(deployed.url, path, epochs, seed, SMALL, None)
+    return simulating.simulate(deployed.url, path, epochs, seed, SMALL).sim
 
 
 def _manifest_file(deployed: Deployed, tmp_path: Path) -> Path:
