@@ -79,17 +79,16 @@ def figure(report: Report):
     raise ValueError(f"no chart for {report.name}")
 
 
-def png(report: Report) -> bytes:
+def _drawn(report: Report, buffer: io.BytesIO | io.StringIO, fmt: str) -> bytes | str:
     fig = figure(report)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    fig.savefig(buffer, format=fmt)
     plt.close(fig)
     return buffer.getvalue()
+
+
+def png(report: Report) -> bytes:
+    return _drawn(report, io.BytesIO(), "png")
 
 
 def svg(report: Report) -> str:
-    fig = figure(report)
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg")
-    plt.close(fig)
-    return buffer.getvalue()
+    return _drawn(report, io.StringIO(), "svg")
