@@ -3,6 +3,7 @@ script, its one-line errors, free ports, a manifest's contracts, and Hypothesis 
 
 from __future__ import annotations
 
+import decimal
 import os
 import socket
 import subprocess
@@ -35,10 +36,12 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     The arguments go through `indexer.cli.main.run`, the wrapper the console script exits with, so the
     one-line errors and exit codes under test are the real ones; Typer's CliRunner only isolates the
     standard streams and the environment (`env` is applied on top of this process's, then undone).
+    Decimal arithmetic runs in Python's default context, as in a fresh process: importing Vyper (any
+    titanoboa test does) raises this process's precision to 78 digits.
     """
     from indexer.cli import main
 
-    with CliRunner().isolation(env=env) as (stdout, stderr, _):
+    with CliRunner().isolation(env=env) as (stdout, stderr, _), decimal.localcontext(decimal.Context()):
         code = main.run(list(args))
         sys.stdout.flush()
         sys.stderr.flush()
