@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -66,6 +67,9 @@ def build(contracts_dir: Path = CONTRACTS_DIR, cache_dir: Path | None = None) ->
     if cache.exists():
         raw = orjson.loads(cache.read_bytes())
     else:
+        if sys.stderr.isatty():
+            # The schema is derived from the ABI, so a machine's first command of any kind compiles; say why it waits.
+            print("compiling the contracts (once for these sources) ...", file=sys.stderr, flush=True)
         raw = _compile(contracts_dir)
         atomic.write(cache, json.dumps(raw))
     return {name: Artifact(name, v["abi"], v["bytecode"]) for name, v in raw.items()}
