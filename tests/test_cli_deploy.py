@@ -14,7 +14,6 @@ from web3 import Web3
 from indexer.chain.accounts import DEV_KEYS, dev_account
 from indexer.chain.system import role_id
 from tests.helpers import assert_one_line_error, cli, contracts_of, free_port, run
-from tests.helpers import FLYWHEEL  # noqa: F401 - tests/ingest/test_follow.py imports it (and run, assert_one_line_error) from here
 
 
 @pytest.fixture

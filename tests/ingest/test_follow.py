@@ -26,7 +26,7 @@ from indexer.ingest.store import Stream
 from tests.ingest.chainview import chain_rows, db_rows
 from tests.ingest.conftest import Busy
 from tests.ingest.faults import FaultyProxy
-from tests.test_cli_deploy import assert_one_line_error, run
+from tests.helpers import assert_one_line_error, run
 
 
 def make_indexer(busy: Busy, database_url: str, url: str | None = None, client: NodeClient | None = None, **settings) -> Indexer:
@@ -281,8 +281,7 @@ def test_daemon_serves_metrics_and_stops_cleanly_on_sigterm(busy: Busy, tmp_path
 
     import requests
 
-    from tests.conftest import free_port
-    from tests.test_cli_deploy import FLYWHEEL
+    from tests.helpers import FLYWHEEL, free_port
 
     port = free_port()
     database_url = f"sqlite:///{tmp_path / 'm.db'}"
