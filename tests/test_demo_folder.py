@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from indexer.chain import anvil
-from indexer.cli.demo_cmd import MARKER, check_folder, claim_folder
+from indexer.app.demo import MARKER, check_folder, claim_folder
 from indexer.errors import FlywheelError
 from tests.helpers import assert_one_line_error, cli, free_port
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from indexer.app.demo import MARKER, check_folder, claim_folder, run_demo  # noqa: F401 (tests import the folder rules from here)
+from indexer.app.demo import MARKER, run_demo
 from indexer.chain import anvil
 from indexer.cli import views
 from indexer.cli.output import console, info
