@@ -36,10 +36,11 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 from sqlalchemy.dialects import postgresql, sqlite
 
 from indexer.chain.manifest import Manifest
-from indexer.db.schema import (APPEND_ONLY, EVENT_TABLES, EVENTS, LOOKUP_INDEXES, STREAM_STATE, block_header,
+from indexer.db.schema import (APPEND_ONLY, EVENT_TABLES, LOOKUP_INDEXES, STREAM_STATE, block_header,
                                checkpoint, deployment, metadata)
 from indexer.errors import FlywheelError
 from indexer.ingest.blocks import Batch, Checkpoint
+from indexer.ingest.decode import addresses
 
 
 class StaleCheckpoint(FlywheelError):
@@ -54,8 +55,7 @@ class Stream:
 
     @classmethod
     def of(cls, manifest: Manifest) -> Stream:
-        addresses = {manifest.contracts[key].lower() for spec in EVENTS for key in spec.source}
-        return cls(manifest.chain_id, manifest.contracts["reward_distributor"].lower(), tuple(sorted(addresses)))
+        return cls(manifest.chain_id, manifest.contracts["reward_distributor"].lower(), tuple(addresses(manifest)))
 
 
 # Run first inside every write transaction: raises if this process no longer holds the writer lock.
