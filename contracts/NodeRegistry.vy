@@ -4,6 +4,15 @@
 @title Flywheel node registry
 @notice Contributors register the hardware units they run and retire
         them when they leave. A node id is used once, ever.
+@dev A caller passes a salt, never the id itself: the id is
+     `keccak256(abi_encode(owner, salt))`. When the caller chose the id,
+     the first transaction to name it owned it forever, so anyone
+     watching the mempool could copy a contributor's pending `register`
+     and block that id for good. Binding the owner into the id makes a
+     copied salt yield the copier's own id, which blocks no one. The
+     same derivation in `retire` means only the owner can ever name
+     its node there. Off-chain code computes ids with `node_id`, or
+     locally with the same encoding.
 """
 
 import epoch_clock
@@ -31,13 +40,42 @@ def __init__(genesis: uint256, epoch_length: uint256):
     epoch_clock.__init__(genesis, epoch_length)
 
 
+@internal
+@pure
+def _node_id(owner: address, salt: bytes32) -> bytes32:
+    """
+    @dev One derivation for `register`, `retire` and the view, so the id
+         a client computes is the id every call uses.
+    @param owner The account that registers.
+    @param salt The value it passes to `register`.
+    @return bytes32 `keccak256(abi_encode(owner, salt))`.
+    """
+    return keccak256(abi_encode(owner, salt))
+
+
 @external
-def register(node_id: bytes32):
+@pure
+def node_id(owner: address, salt: bytes32) -> bytes32:
     """
-    @notice Registers `node_id` to the caller.
-    @param node_id The node's id; never used before.
+    @notice The id `owner` gets by registering `salt`.
+    @param owner The account that registers.
+    @param salt The value it passes to `register`.
+    @return bytes32 `keccak256(abi_encode(owner, salt))`.
     """
-    assert node_id != empty(bytes32), "registry: empty node id"
+    return self._node_id(owner, salt)
+
+
+@external
+def register(salt: bytes32):
+    """
+    @notice Registers the node `node_id(msg.sender, salt)` to the caller.
+    @param salt Any non-zero value the caller has not registered before.
+    """
+    # A zero salt would still give a valid id, but zero is what a client
+    # sends when it never filled the argument in, and ids are never
+    # reused: refusing it keeps such a mistake from burning an id.
+    assert salt != empty(bytes32), "registry: empty salt"
+    node_id: bytes32 = self._node_id(msg.sender, salt)
     assert self.owner_of[node_id] == empty(address), "registry: node id taken"
     self.owner_of[node_id] = msg.sender
     self.active_nodes[msg.sender] += 1
@@ -45,11 +83,14 @@ def register(node_id: bytes32):
 
 
 @external
-def retire(node_id: bytes32):
+def retire(salt: bytes32):
     """
-    @notice Retires `node_id`; its owner only, once.
-    @param node_id The node's id.
+    @notice Retires the caller's node `node_id(msg.sender, salt)`, once.
+    @param salt The value the node was registered with.
     """
+    node_id: bytes32 = self._node_id(msg.sender, salt)
+    # The id already names the caller, so this fails only for a salt the
+    # caller never registered; the message stays what clients match on.
     assert self.owner_of[node_id] == msg.sender, "registry: not the node owner"
     assert not self.retired[node_id], "registry: node already retired"
     self.retired[node_id] = True

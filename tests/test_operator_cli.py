@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 from eth_account import Account
+from eth_utils import keccak
 
 from indexer.chain.accounts import DEV_KEYS, dev_account
 from indexer.chain.rpc import NodeClient
 from tests.conftest import Deployed
-from tests.helpers import assert_one_line_error, run
+from tests.helpers import assert_one_line_error, cli, contracts_of, run
 
 OPERATORS = (4, 5)  # node operators, who do the work
 CUSTOMERS = (6, 7)
@@ -114,6 +116,37 @@ def test_a_pending_root_is_revoked_and_the_epoch_closed_again(anvil, tmp_path: P
     assert "clock moved 601 s" in net("chain", "advance", "--seconds", "601").stdout
     refused = net("epoch", "revoke", "--epoch", "0", ok=False)
     assert_one_line_error(refused, "already in effect")
+
+
+
+def test_node_ids_are_the_registrys_own_derived_from_the_signer_and_salt(deployed: Deployed, tmp_path: Path) -> None:
+    """The printed id is what the registry derives, and the old front-run (another account registering the same
+    --node-id first) no longer stops the owner."""
+    manifest = tmp_path / "m.json"
+    manifest.write_text(json.dumps(deployed.manifest.to_json()))
+    registry = contracts_of(deployed.w3, deployed.manifest.to_json())["node_registry"].functions
+    where = ["--rpc-url", deployed.url, "--deployment", str(manifest)]
+
+    def node(action: str, text: str, account: int) -> tuple[bytes, bytes]:
+        result = cli("node", action, "--node-id", text, *where, "--dev-account", str(account))
+        assert result.returncode == 0, result.stderr
+        printed = re.search(r"node 0x([0-9a-f]{64}) \(salt 0x([0-9a-f]{64})\)", result.stdout)
+        assert printed, result.stdout
+        return bytes.fromhex(printed[1]), bytes.fromhex(printed[2])
+
+    owner, copier = dev_account(4).address, dev_account(5).address
+    copied, _ = node("register", "gpu-9", 5)
+    nid, salt = node("register", "gpu-9", 4)
+    assert salt == keccak(text="gpu-9")
+    assert nid == registry.node_id(owner, salt).call() and copied == registry.node_id(copier, salt).call() != nid
+    assert (registry.owner_of(nid).call(), registry.owner_of(copied).call()) == (owner, copier)
+    raw = "0x" + "ab" * 32
+    raw_id, raw_salt = node("register", raw, 4)
+    assert raw_salt == bytes.fromhex(raw[2:]) and raw_id == registry.node_id(owner, raw_salt).call()
+    assert node("retire", "gpu-9", 4) == (nid, salt)
+    assert registry.retired(nid).call() and not registry.retired(copied).call()
+    assert_one_line_error(cli("node", "retire", "--node-id", "gpu-9", *where, "--dev-account", "4"),
+                          f"node 0x{nid.hex()} is already retired")
 
 
 def _fund(url: str, address: str) -> None:

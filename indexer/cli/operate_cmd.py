@@ -17,6 +17,7 @@ from enum import Enum
 from pathlib import Path
 
 import typer
+from eth_abi import encode as abi_encode
 from eth_utils import keccak
 from rich.table import Table
 
@@ -195,12 +196,13 @@ def price_post(usd_price: str = typer.Option(..., "--usd", help="USD per whole n
 # --- nodes ---------------------------------------------------------------------------------
 
 node_app = typer.Typer(help="Register and retire nodes (hardware units).", no_args_is_help=True)
-NodeIdOption = typer.Option(..., "--node-id", help="Any text (hashed: keccak256 of its UTF-8) or 0x and 64 hex digits.")
+NodeIdOption = typer.Option(..., "--node-id", help="The node's salt: any text (hashed: keccak256 of its UTF-8) or 0x and "
+                            "64 hex digits. Its id is derived from the signer and the salt.")
 
 
-def node_id_of(text: str) -> bytes:
+def salt_of(text: str) -> bytes:
     """0x and 64 hex digits as they are; any other text hashed (keccak256 of its UTF-8), so serial numbers and
-    names make ids. Ids are never reused, so text that would hash to a look-alike id is refused, not guessed at."""
+    names make salts. Ids are never reused, so text that would hash to a look-alike salt is refused, not guessed at."""
     if not text.strip():
         raise FlywheelError("--node-id must not be empty")
     if text != text.strip() or any(not c.isprintable() for c in text):
@@ -220,37 +222,49 @@ def node_id_of(text: str) -> bytes:
     return keccak(text=text)
 
 
+def node_id(owner: str, salt: bytes) -> bytes:
+    """The id NodeRegistry gives `owner` for `salt`: keccak256(abi.encode(owner, salt)). Computed here rather than
+    asked of the registry: the session has already checked the deployed code is ours, so this saves a call."""
+    return keccak(abi_encode(["address", "bytes32"], [owner, salt]))
+
+
 @node_app.command("register")
-def node_register(node_id: str = NodeIdOption, rpc_url: str = RpcOption, deployment: Path = DeploymentOption,
+def node_register(node_id_text: str = NodeIdOption, rpc_url: str = RpcOption, deployment: Path = DeploymentOption,
                   dev_account: int = DevAccountOption, keystore: Path = KeystoreOption) -> None:
     """Register a node to the signer."""
     session = open_session(rpc_url, deployment, dev_account, keystore)
-    d, value = session.d, node_id_of(node_id)
-    owner = d.node_registry.functions.owner_of(value).call()
-    if int(owner, 16):
-        raise FlywheelError(f"node 0x{value.hex()} is already registered (to {owner}); ids are never reused")
+    d, salt = session.d, salt_of(node_id_text)
     sender = session.sender()
-    sender.call(d.node_registry.functions.register(value), "registering the node")
-    console.print(f"registered node 0x{value.hex()} to {sender.address}")
+    nid = node_id(sender.address, salt)
+    owner = d.node_registry.functions.owner_of(nid).call()
+    if int(owner, 16):
+        raise FlywheelError(f"node 0x{nid.hex()} is already registered (to {owner}); ids are never reused")
+    sender.call(d.node_registry.functions.register(salt), "registering the node")
+    console.print(f"registered node 0x{nid.hex()} (salt 0x{salt.hex()}) to {sender.address}")
 
 
 @node_app.command("retire")
-def node_retire(node_id: str = NodeIdOption, rpc_url: str = RpcOption, deployment: Path = DeploymentOption,
+def node_retire(node_id_text: str = NodeIdOption, rpc_url: str = RpcOption, deployment: Path = DeploymentOption,
                 dev_account: int = DevAccountOption, keystore: Path = KeystoreOption) -> None:
     """Retire one of the signer's nodes."""
     session = open_session(rpc_url, deployment, dev_account, keystore)
-    d, value = session.d, node_id_of(node_id)
+    d, salt = session.d, salt_of(node_id_text)
     registry = d.node_registry.functions
     sender = session.sender()
-    owner = registry.owner_of(value).call()
+    nid = node_id(sender.address, salt)
+    owner = registry.owner_of(nid).call()
     if not int(owner, 16):
-        raise FlywheelError(f"node 0x{value.hex()} is not registered")
+        # Another account's node with this salt has another id: say whose id was looked up.
+        raise FlywheelError(f"node 0x{nid.hex()} is not registered (ids are derived from the signer {sender.address} "
+                            "and the salt, so retire a node with the account that registered it)")
+    # Unreachable while the id binds its owner; kept so that a registry which stopped binding it is
+    # refused here, with the owner named, rather than by a reverted transaction.
     if owner.lower() != sender.address.lower():
-        raise FlywheelError(f"node 0x{value.hex()} is owned by {owner}, not by the signer {sender.address}")
-    if registry.retired(value).call():
-        raise FlywheelError(f"node 0x{value.hex()} is already retired")
-    sender.call(registry.retire(value), "retiring the node")
-    console.print(f"retired node 0x{value.hex()} of {sender.address}")
+        raise FlywheelError(f"node 0x{nid.hex()} is owned by {owner}, not by the signer {sender.address}")
+    if registry.retired(nid).call():
+        raise FlywheelError(f"node 0x{nid.hex()} is already retired")
+    sender.call(registry.retire(salt), "retiring the node")
+    console.print(f"retired node 0x{nid.hex()} (salt 0x{salt.hex()}) of {sender.address}")
 
 
 # --- pause, unpause, revoke ------------------------------------------------------------------

@@ -39,7 +39,8 @@ ETH_BALANCE = hex(10**24)
 @dataclass
 class Contributor:
     wallet: Wallet
-    nodes: list[bytes] = field(default_factory=list)
+    # Salts, not ids: the registry derives a node's id from the wallet and the salt, and retiring takes the salt.
+    node_salts: list[bytes] = field(default_factory=list)
     minted_nodes: int = 0
 
 
@@ -129,7 +130,7 @@ class Simulation:
         self.clock = max(at, self.clock + 1)
         return self.clock
 
-    def _node_id(self, c: Contributor) -> bytes:
+    def _node_salt(self, c: Contributor) -> bytes:
         c.minted_nodes += 1
         return keccak(c.wallet.address.encode() + f"/{self.seed}/{self.start_epoch}/{c.minted_nodes}".encode())
 
@@ -140,16 +141,16 @@ class Simulation:
         for w in joining:
             c = Contributor(w)
             self.contributors.append(c)
-            c.nodes.append(self._node_id(c))
-            self._send(w, "node_registry", "register", c.nodes[-1])
+            c.node_salts.append(self._node_salt(c))
+            self._send(w, "node_registry", "register", c.node_salts[-1])
         for c in self.contributors:
-            for node in list(c.nodes):
+            for salt in list(c.node_salts):
                 if self.rng.randrange(10_000) < s.churn_bps:
-                    c.nodes.remove(node)
-                    self._send(c.wallet, "node_registry", "retire", node)
+                    c.node_salts.remove(salt)
+                    self._send(c.wallet, "node_registry", "retire", salt)
             if c.minted_nodes < s.max_nodes_per_contributor and self.rng.random() < 0.1:
-                c.nodes.append(self._node_id(c))
-                self._send(c.wallet, "node_registry", "register", c.nodes[-1])
+                c.node_salts.append(self._node_salt(c))
+                self._send(c.wallet, "node_registry", "register", c.node_salts[-1])
         wanted = max(1, round(s.customers * (0.1 + 0.9 * _ramp(e, s.demand_midpoint, s.demand_steepness))))
         for w in self._new_wallets("customer", wanted - len(self.customers), len(self.customers)):
             self.customers.append(w)
@@ -200,7 +201,7 @@ class Simulation:
     def _work(self) -> dict[str, int]:
         work = {}
         for c in self.contributors:
-            units = sum(self.rng.randint(self.s.work_per_node_min, self.s.work_per_node_max) for _ in c.nodes)
+            units = sum(self.rng.randint(self.s.work_per_node_min, self.s.work_per_node_max) for _ in c.node_salts)
             if units > 0:
                 work[c.wallet.address] = units
         return work
@@ -225,7 +226,7 @@ class Simulation:
         if (e + 1) % self.s.claim_every == 0:
             self._claim(end + 1)
         return EpochRecord(
-            epoch=e, contributors=len(work), nodes=sum(len(c.nodes) for c in self.contributors),
+            epoch=e, contributors=len(work), nodes=sum(len(c.node_salts) for c in self.contributors),
             customers=len(self.customers), payments=payments, wash_payments=wash, price=self.price,
             subsidy=plan.subsidy, revenue=plan.revenue,
         )

@@ -75,8 +75,9 @@ class Model:
     claimed: dict[str, tuple[int, int]] = field(default_factory=dict)
     gateway_paused: bool = False
     claims_paused: bool = False
-    owner_of: dict[int, str] = field(default_factory=dict)
-    retired: set[int] = field(default_factory=set)
+    # Keyed by (owner, salt): the registry derives each id from both, so owners never collide.
+    owner_of: dict[tuple[str, int], str] = field(default_factory=dict)
+    retired: set[tuple[str, int]] = field(default_factory=set)
 
 
 class Flywheel(RuleBasedStateMachine):
@@ -163,23 +164,24 @@ class Flywheel(RuleBasedStateMachine):
 
     @rule(who=st.integers(0, 3), node=st.integers(0, 3), retire=st.booleans())
     def node(self, who, node, retire):
-        account, nid = self.contributors[who], (node + 1).to_bytes(32, "big")
-        r = self.s.registry
+        account, salt = self.contributors[who], (node + 1).to_bytes(32, "big")
+        r, key = self.s.registry, (account, node)
+        nid = r.node_id(account, salt)
         with as_sender(account):
             if not retire:
-                reason = "registry: node id taken" if node in self.m.owner_of else None
-                if self.expect("register", reason, lambda: r.register(nid)):
-                    self.m.owner_of[node] = account
+                reason = "registry: node id taken" if key in self.m.owner_of else None
+                if self.expect("register", reason, lambda: r.register(salt)):
+                    self.m.owner_of[key] = account
                     assert [fields(e) for e in events(r, "NodeRegistered")] == [
                         {"owner": account, "node_id": nid, "epoch": self.epoch_now()}]
                 return
             reason = None
-            if self.m.owner_of.get(node) != account:
+            if self.m.owner_of.get(key) != account:
                 reason = "registry: not the node owner"
-            elif node in self.m.retired:
+            elif key in self.m.retired:
                 reason = "registry: node already retired"
-            if self.expect("retire", reason, lambda: r.retire(nid)):
-                self.m.retired.add(node)
+            if self.expect("retire", reason, lambda: r.retire(salt)):
+                self.m.retired.add(key)
                 assert [fields(e) for e in events(r, "NodeRetired")] == [
                     {"owner": account, "node_id": nid, "epoch": self.epoch_now()}]
 

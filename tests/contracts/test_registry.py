@@ -1,8 +1,15 @@
-"""NodeRegistry: contributors register and retire their nodes; a node id is used once, ever."""
+"""NodeRegistry: contributors register and retire their nodes; a node id is used once, ever.
+
+Callers pass a salt and the registry derives the id from the caller and the salt, so the
+tests compute every expected id in Python from the encoding alone, never from the
+contract's own view, and show that copying someone's salt first no longer blocks them.
+"""
 
 from __future__ import annotations
 
 import boa
+from eth_abi import encode
+from eth_utils import keccak
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,8 +19,13 @@ from tests.contracts.support import (
 from tests.contracts.system import deploy, load
 
 
-def node(i: int) -> bytes:
+def salt(i: int) -> bytes:
     return i.to_bytes(32, "big")
+
+
+def node_id(owner: str, value: bytes) -> bytes:
+    """keccak256(abi.encode(owner, salt)), the id the registry gives `owner` for `value`."""
+    return keccak(encode(["address", "bytes32"], [owner, value]))
 
 
 def test_events_match_spec(system):
@@ -33,104 +45,132 @@ def test_zero_epoch_length_refused(system):
         load("NodeRegistry", system.genesis, 0)
 
 
+@settings(max_examples=25, deadline=None)
+@given(owner=st.binary(min_size=20, max_size=20), value=st.binary(min_size=32, max_size=32))
+def test_node_id_is_keccak_of_abi_encoded_owner_and_salt(system, owner, value):
+    address = "0x" + owner.hex()
+    assert system.registry.node_id(address, value) == node_id(address, value)
+
+
 def test_register(system, people):
     r, alice = system.registry, people["alice"]
     set_time(system.epoch_end(2) + 1)
     with as_sender(alice):
-        r.register(node(1))
-    assert [fields(e) for e in events(r, "NodeRegistered")] == [{"owner": alice, "node_id": node(1), "epoch": 3}]
+        r.register(salt(1))
+    first = node_id(alice, salt(1))
+    assert [fields(e) for e in events(r, "NodeRegistered")] == [{"owner": alice, "node_id": first, "epoch": 3}]
     assert_spec_topics(r, "NodeRegistered")
-    assert r.owner_of(node(1)) == alice and not r.retired(node(1)) and r.active_nodes(alice) == 1
+    assert r.owner_of(first) == alice and not r.retired(first) and r.active_nodes(alice) == 1
+    assert r.owner_of(salt(1)) == ZERO_ADDRESS  # the salt itself names nothing
     with as_sender(alice):
-        r.register(node(2))
-    assert r.active_nodes(alice) == 2
+        r.register(salt(2))
+    assert r.active_nodes(alice) == 2 and r.owner_of(node_id(alice, salt(2))) == alice
 
 
-def test_empty_id_refused(system, people):
-    with as_sender(people["alice"]), boa.reverts("registry: empty node id"):
+def test_empty_salt_refused(system, people):
+    with as_sender(people["alice"]), boa.reverts("registry: empty salt"):
         system.registry.register(ZERO32)
 
 
-def test_duplicate_id_refused_also_after_retirement(system, people):
+def test_copying_a_salt_first_no_longer_blocks_its_owner(system, people):
+    """The old attack: mallory sees alice's pending register and sends the same value first."""
+    r, alice, mallory = system.registry, people["alice"], people["mallory"]
+    with as_sender(mallory):
+        r.register(salt(5))
+    with as_sender(alice):
+        r.register(salt(5))
+    assert events(r, "NodeRegistered")[0].node_id == node_id(alice, salt(5)) != node_id(mallory, salt(5))
+    assert r.owner_of(node_id(alice, salt(5))) == alice and r.owner_of(node_id(mallory, salt(5))) == mallory
+    # Nor can mallory touch alice's node: a copied salt or alice's id as a salt names mallory's ids only.
+    with as_sender(mallory):
+        r.retire(salt(5))
+        with boa.reverts("registry: not the node owner"):
+            r.retire(node_id(alice, salt(5)))
+    assert not r.retired(node_id(alice, salt(5))) and r.retired(node_id(mallory, salt(5)))
+    assert (r.active_nodes(alice), r.active_nodes(mallory)) == (1, 0)
+
+
+def test_a_salt_is_used_once_per_owner_also_after_retirement(system, people):
     r, alice, bob = system.registry, people["alice"], people["bob"]
     with as_sender(alice):
-        r.register(node(7))
+        r.register(salt(7))
         with boa.reverts("registry: node id taken"):
-            r.register(node(7))
-    with as_sender(bob), boa.reverts("registry: node id taken"):
-        r.register(node(7))
-    with as_sender(alice):
-        r.retire(node(7))
+            r.register(salt(7))
+        r.retire(salt(7))
         with boa.reverts("registry: node id taken"):
-            r.register(node(7))
-    with as_sender(bob), boa.reverts("registry: node id taken"):
-        r.register(node(7))
-    assert r.owner_of(node(7)) == alice and r.retired(node(7))
+            r.register(salt(7))
+    with as_sender(bob):
+        r.register(salt(7))
+    assert r.owner_of(node_id(alice, salt(7))) == alice and r.retired(node_id(alice, salt(7)))
+    assert r.owner_of(node_id(bob, salt(7))) == bob and not r.retired(node_id(bob, salt(7)))
 
 
 def test_retire_by_owner_only(system, people):
     r, alice, bob = system.registry, people["alice"], people["bob"]
     with as_sender(alice):
-        r.register(node(3))
+        r.register(salt(3))
     for who in (bob, system.admin, system.guardian):
         with as_sender(who), boa.reverts("registry: not the node owner"):
-            r.retire(node(3))
+            r.retire(salt(3))
     with as_sender(alice), boa.reverts("registry: not the node owner"):
-        r.retire(node(4))  # never registered
+        r.retire(salt(4))  # never registered
     set_time(system.epoch_end(0))
     with as_sender(alice):
-        r.retire(node(3))
-    assert [fields(e) for e in events(r, "NodeRetired")] == [{"owner": alice, "node_id": node(3), "epoch": 1}]
+        r.retire(salt(3))
+    nid = node_id(alice, salt(3))
+    assert [fields(e) for e in events(r, "NodeRetired")] == [{"owner": alice, "node_id": nid, "epoch": 1}]
     assert_spec_topics(r, "NodeRetired")
-    assert r.retired(node(3)) and r.active_nodes(alice) == 0 and r.owner_of(node(3)) == alice
+    assert r.retired(nid) and r.active_nodes(alice) == 0 and r.owner_of(nid) == alice
     with as_sender(alice), boa.reverts("registry: node already retired"):
-        r.retire(node(3))
+        r.retire(salt(3))
     assert r.active_nodes(alice) == 0
 
 
-def test_unregistered_id_has_no_owner(system):
-    assert system.registry.owner_of(node(99)) == ZERO_ADDRESS
+def test_unregistered_id_has_no_owner(system, people):
+    assert system.registry.owner_of(node_id(people["alice"], salt(99))) == ZERO_ADDRESS
 
 
 def test_register_before_genesis_refused(people):
     s = deploy(genesis=now() + 500)
     with as_sender(people["alice"]), boa.reverts("clock: before genesis"):
-        s.registry.register(node(1))
+        s.registry.register(salt(1))
     set_time(s.genesis)
     with as_sender(people["alice"]):
-        s.registry.register(node(1))
+        s.registry.register(salt(1))
     assert events(s.registry, "NodeRegistered")[0].epoch == 0
 
 
 @settings(max_examples=40, deadline=None)
 @given(ops=st.lists(st.tuples(st.booleans(), st.integers(0, 2), st.integers(0, 5)), max_size=25))
 def test_registry_follows_a_model(system, people, ops):
-    """Random register/retire calls by three people over six ids behave like a plain dict."""
+    """Random register/retire calls by three people over six salts behave like a plain dict keyed by
+    (owner, salt): no one's calls affect another's nodes."""
     r = system.registry
     who = [people["alice"], people["bob"], people["carol"]]
-    owner: dict[int, str] = {}
-    retired: set[int] = set()
+    registered: set[tuple[int, int]] = set()
+    retired: set[tuple[int, int]] = set()
     for is_register, p, i in ops:
-        nid = node(i + 1)
+        key = (p, i)
         with as_sender(who[p]):
             if is_register:
-                if i in owner:
+                if key in registered:
                     with boa.reverts("registry: node id taken"):
-                        r.register(nid)
+                        r.register(salt(i + 1))
                 else:
-                    r.register(nid)
-                    owner[i] = who[p]
-            elif owner.get(i) != who[p]:
+                    r.register(salt(i + 1))
+                    registered.add(key)
+            elif key not in registered:
                 with boa.reverts("registry: not the node owner"):
-                    r.retire(nid)
-            elif i in retired:
+                    r.retire(salt(i + 1))
+            elif key in retired:
                 with boa.reverts("registry: node already retired"):
-                    r.retire(nid)
+                    r.retire(salt(i + 1))
             else:
-                r.retire(nid)
-                retired.add(i)
-    for i in range(6):
-        assert r.owner_of(node(i + 1)) == owner.get(i, ZERO_ADDRESS)
-        assert r.retired(node(i + 1)) == (i in retired)
-    for w in who:
-        assert r.active_nodes(w) == sum(1 for i, o in owner.items() if o == w and i not in retired)
+                r.retire(salt(i + 1))
+                retired.add(key)
+    for p, w in enumerate(who):
+        for i in range(6):
+            nid = node_id(w, salt(i + 1))
+            assert r.owner_of(nid) == (w if (p, i) in registered else ZERO_ADDRESS)
+            assert r.retired(nid) == ((p, i) in retired)
+        assert r.active_nodes(w) == sum(1 for k in registered - retired if k[0] == p)
