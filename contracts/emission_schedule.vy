@@ -13,9 +13,12 @@
      distributor advances it one epoch at a time in O(1).
 """
 
+import epoch_clock
+
 BPS: constant(uint256) = 10_000
-# Epoch indices are bounded so that every walk over the schedule is bounded.
-MAX_EPOCHS: constant(uint256) = 100_000
+# Epoch indices are bounded so that every walk over the schedule is bounded. The bound is
+# the clock's; it is named here too because the distributor reads it through this module.
+MAX_EPOCHS: constant(uint256) = epoch_clock.MAX_EPOCHS
 # Amounts are packed into 112-bit fields by the distributor.
 MAX_AMOUNT: constant(uint256) = 2**112 - 1
 
