@@ -5,6 +5,19 @@
 @notice Customers pay for service in the payment token. `fee_bps` of each
         payment goes to the treasury; the rest goes straight to the reward
         distributor and is credited to the current epoch's revenue pool.
+@dev The fee is rounded up: rounded down, a payment small enough
+     (19 units at 500 bps) paid none, and splitting a payment into such
+     pieces avoided the fee altogether. As `fee_bps <= 10000`, the rounded
+     fee never exceeds the amount.
+     `set_fee` takes effect at once, so an admin transaction mined just
+     before a payment would change the fee the customer signed up for;
+     `pay` takes an optional `max_fee_bps` and refuses a higher fee. Its
+     two-argument form stays for callers that accept the current fee.
+     Payments stop at epoch `epoch_clock.MAX_EPOCHS`: the distributor
+     finalizes no epoch from there on, so revenue credited to one would be
+     stuck in the distributor for ever. For the same reason the constructor
+     refuses a clock whose last payable epoch ends past the 40-bit times
+     the distributor packs: that epoch could never be finalized either.
 """
 
 from ethereum.ercs import IERC20
@@ -45,6 +58,8 @@ event DistributorSet:
     distributor: address
 
 BPS: constant(uint256) = 10_000
+# The distributor stores when a root was posted in 40 bits (packing.vy).
+MAX_TIME: constant(uint256) = 2**40 - 1
 
 PAYMENT_TOKEN: public(immutable(IERC20))
 fee_bps: public(uint256)
@@ -56,8 +71,19 @@ epoch_revenue: public(HashMap[uint256, uint256])
 
 @deploy
 def __init__(payment_token: IERC20, treasury: address, fee_bps: uint256, genesis: uint256, epoch_length: uint256):
+    """
+    @dev Deploys the gateway; the deployer becomes its admin.
+    @param payment_token The ERC-20 token customers pay in.
+    @param treasury The receiver of protocol fees.
+    @param fee_bps The protocol fee in basis points, at most 10000.
+    @param genesis The Unix time epoch 0 starts; the distributor's.
+    @param epoch_length The seconds per epoch; the distributor's. Epoch
+           `MAX_EPOCHS - 1`, the last one payable, must end by `2**40 - 1`.
+    """
     assert fee_bps <= BPS, "gateway: fee over 10000 bps"
     assert treasury != empty(address), "gateway: zero treasury"
+    assert genesis <= MAX_TIME, "gateway: genesis out of range"
+    assert epoch_length <= (MAX_TIME - genesis) // epoch_clock.MAX_EPOCHS, "gateway: epoch length out of range"
     access_control.__init__()
     pausable.__init__()
     epoch_clock.__init__(genesis, epoch_length)
@@ -122,19 +148,26 @@ def unpause():
 
 
 @external
-def pay(amount: uint256, reference: bytes32):
+def pay(amount: uint256, reference: bytes32, max_fee_bps: uint256 = BPS):
     """
     @notice Pays `amount` of the payment token for service. The caller must
-            have approved the gateway for `amount`.
+            have approved the gateway for `amount`. The fee,
+            `ceil(amount * fee_bps / 10000)`, goes to the treasury and the
+            rest to the current epoch's revenue pool.
     @param amount The gross amount in payment-token base units; positive.
     @param reference The customer's own reference (an order or invoice id).
+    @param max_fee_bps The highest `fee_bps` the caller accepts; without it,
+           any fee. Protects a payment from a fee raised just before it.
     """
     pausable._require_not_paused()
     assert amount > 0, "gateway: zero amount"
+    fee_bps: uint256 = self.fee_bps
+    assert fee_bps <= max_fee_bps, "gateway: fee over max_fee_bps"
     distributor: address = self.distributor
     assert distributor != empty(address), "gateway: no distributor"
     epoch: uint256 = epoch_clock._current_epoch()
-    fee: uint256 = amount * self.fee_bps // BPS
+    assert epoch < epoch_clock.MAX_EPOCHS, "gateway: epoch out of range"
+    fee: uint256 = (amount * fee_bps + BPS - 1) // BPS
     net: uint256 = amount - fee
     self.epoch_revenue[epoch] += net
     if fee > 0:

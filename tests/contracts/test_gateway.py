@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import boa
 import pytest
+from boa.util.abi import abi_encode
+from eth_utils import keccak
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.contracts.support import (
-    ZERO_ADDRESS, ZERO32, as_sender, assert_spec_event_abi, assert_spec_topics, events, fields, now, set_time,
-    transfers,
+    MAX_EPOCHS, ZERO_ADDRESS, ZERO32, as_sender, assert_spec_event_abi, assert_spec_topics, events, fields, now,
+    set_time, transfers,
 )
-from tests.contracts.system import GUARDIAN_ROLE, REPORTER_ROLE, USD, deploy, load
+from tests.contracts.system import GUARDIAN_ROLE, REPORTER_ROLE, USD, Params, deploy, load
 
 ADMIN_ROLE = b"\x00" * 32
+MAX_TIME = 2**40 - 1  # the distributor's 40-bit times
+
+
+def fee_of(amount: int, fee_bps: int) -> int:
+    """The fee the gateway charges: the fraction rounded up."""
+    return -(-amount * fee_bps // 10_000)
 
 
 def fund(system, customer, amount, allowance=None):
@@ -44,6 +52,10 @@ def test_views_after_deployment(system):
         (dict(fee_bps=10_001), "gateway: fee over 10000 bps"),
         (dict(treasury=ZERO_ADDRESS), "gateway: zero treasury"),
         (dict(epoch_length=0), "clock: zero epoch length"),
+        (dict(genesis=MAX_TIME + 1), "gateway: genesis out of range"),
+        # The last payable epoch would end one second past the distributor's 40-bit times.
+        (dict(genesis=MAX_TIME - MAX_EPOCHS * 60 + 1), "gateway: epoch length out of range"),
+        (dict(genesis=0, epoch_length=MAX_TIME // MAX_EPOCHS + 1), "gateway: epoch length out of range"),
     ],
 )
 def test_constructor_refuses_bad_parameters(system, args, reason):
@@ -51,6 +63,12 @@ def test_constructor_refuses_bad_parameters(system, args, reason):
     a.update(args)
     with boa.reverts(reason):
         load("PaymentGateway", a["token"], a["treasury"], a["fee_bps"], a["genesis"], a["epoch_length"])
+
+
+@pytest.mark.parametrize("genesis, epoch_length", [(MAX_TIME - MAX_EPOCHS * 60, 60), (0, MAX_TIME // MAX_EPOCHS)])
+def test_constructor_takes_a_clock_whose_last_epoch_ends_at_the_last_40_bit_time(system, genesis, epoch_length):
+    g = load("PaymentGateway", system.usd.address, system.treasury, 500, genesis, epoch_length)
+    assert genesis + MAX_EPOCHS * g.EPOCH_LENGTH() <= MAX_TIME
 
 
 # --- pay ------------------------------------------------------------------------
@@ -62,7 +80,7 @@ def test_pay_splits_the_fee_and_credits_the_epoch(system, people):
     ref = b"invoice-0001".ljust(32, b"\x00")
     with as_sender(alice):
         g.pay(1_000 * USD, ref)
-    fee = 1_000 * USD * system.params.fee_bps // 10_000
+    fee = fee_of(1_000 * USD, system.params.fee_bps)
     assert [fields(e) for e in events(g, "PaymentReceived")] == [
         {"customer": alice, "epoch": 0, "amount": 1_000 * USD, "fee": fee, "reference": ref}
     ]
@@ -87,9 +105,11 @@ def test_fee_split_property(system, people, amount, fee_bps):
     fund(system, alice, amount)
     with as_sender(alice):
         g.pay(amount, ZERO32)
-    fee = amount * fee_bps // 10_000
     (event,) = events(g, "PaymentReceived")
-    assert (event.amount, event.fee) == (amount, fee)
+    fee = event.fee
+    # The fraction rounded up: the least fee with fee * 10000 >= amount * fee_bps.
+    assert fee * 10_000 >= amount * fee_bps > (fee - 1) * 10_000
+    assert event.amount == amount and fee <= amount
     # A zero leg moves no tokens at all.
     expected = [(alice, system.treasury, fee)] if fee else []
     expected += [(alice, system.distributor.address, amount - fee)] if amount - fee else []
@@ -100,7 +120,7 @@ def test_fee_split_property(system, people, amount, fee_bps):
 
 def test_payments_accrue_to_the_epoch_they_are_made_in(system, people):
     g, alice, bob = system.gateway, people["alice"], people["bob"]
-    net = lambda x: x - x * system.params.fee_bps // 10_000  # noqa: E731
+    net = lambda x: x - fee_of(x, system.params.fee_bps)  # noqa: E731
     system.pay(alice, 100 * USD)
     system.pay(bob, 40 * USD)
     set_time(system.epoch_end(0) - 1)
@@ -150,7 +170,88 @@ def test_pay_before_genesis_refused(people):
     set_time(s.genesis)
     with as_sender(people["alice"]):
         s.gateway.pay(USD, ZERO32)
-    assert s.gateway.epoch_revenue(0) == USD - USD * s.params.fee_bps // 10_000
+    assert s.gateway.epoch_revenue(0) == USD - fee_of(USD, s.params.fee_bps)
+
+
+# --- fee rounding, the fee limit, the epoch bound ------------------------------------
+
+
+def test_a_payment_too_small_for_a_whole_unit_of_fee_still_pays_one(system, people):
+    g, u, alice = system.gateway, system.usd, people["alice"]
+    assert system.params.fee_bps == 500  # 19 units at 5% is 0.95 of a unit
+    fund(system, alice, 19)
+    with as_sender(alice):
+        g.pay(19, ZERO32)
+    assert [(e.amount, e.fee) for e in events(g, "PaymentReceived")] == [(19, 1)]
+    assert transfers(g, u) == [(alice, system.treasury, 1), (alice, system.distributor.address, 18)]
+    assert g.epoch_revenue(0) == 18
+
+
+def test_the_whole_payment_is_the_fee_at_10000_bps(system, people):
+    with as_sender(system.admin):
+        system.gateway.set_fee(10_000)
+    system.pay(people["alice"], 7)
+    assert [(e.amount, e.fee) for e in events(system.gateway, "PaymentReceived")] == [(7, 7)]
+    assert system.gateway.epoch_revenue(0) == 0
+
+
+def test_both_pay_selectors_are_in_the_abi(system):
+    pays = [f for f in system.gateway.abi if f.get("type") == "function" and f["name"] == "pay"]
+    signatures = {f"pay({','.join(i['type'] for i in f['inputs'])})" for f in pays}
+    assert signatures == {"pay(uint256,bytes32)", "pay(uint256,bytes32,uint256)"}
+    # Wallets and other callers reach the contract by selector; both must answer.
+    for signature, args in (("pay(uint256,bytes32)", (USD, ZERO32)), ("pay(uint256,bytes32,uint256)", (USD, ZERO32, 500))):
+        data = keccak(text=signature)[:4] + abi_encode(signature[3:], args)
+        customer = boa.env.generate_address(signature)
+        fund(system, customer, USD)
+        boa.env.raw_call(system.gateway.address, sender=customer, data=data)
+        assert system.usd.balanceOf(customer) == 0
+
+
+def test_max_fee_bps_refuses_a_fee_raised_before_the_payment(system, people):
+    g, alice = system.gateway, people["alice"]
+    fund(system, alice, 100 * USD)
+    # The customer saw 5% and signs for at most that; the admin's raise is mined first.
+    with as_sender(system.admin):
+        g.set_fee(5_000)
+    with as_sender(alice), boa.reverts("gateway: fee over max_fee_bps"):
+        g.pay(100 * USD, ZERO32, 500)
+    assert system.usd.balanceOf(alice) == 100 * USD and g.epoch_revenue(0) == 0
+    with as_sender(alice):
+        g.pay(100 * USD, ZERO32, 5_000)  # the limit is inclusive
+    assert events(g, "PaymentReceived")[0].fee == 50 * USD
+
+
+def test_max_fee_bps_at_or_over_the_fee_pays_as_without_it(system, people):
+    g = system.gateway
+    for limit in (500, 501, 10_000, 2**256 - 1):
+        fund(system, people["bob"], 20 * USD)
+        with as_sender(people["bob"]):
+            g.pay(20 * USD, ZERO32, limit)
+        assert events(g, "PaymentReceived")[0].fee == USD
+    with as_sender(system.admin):
+        g.set_fee(0)
+    fund(system, people["bob"], USD)
+    with as_sender(people["bob"]):
+        g.pay(USD, ZERO32, 0)
+    assert events(g, "PaymentReceived")[0].fee == 0
+
+
+def test_payments_stop_at_the_last_epoch_the_distributor_can_finalize(people):
+    # One-minute epochs reach MAX_EPOCHS after 69 days.
+    s = deploy(Params(epoch_length=60))
+    last = s.epoch_end(MAX_EPOCHS - 1)
+    assert last - s.genesis == MAX_EPOCHS * 60 < 70 * 86_400
+    set_time(last - 1)
+    s.pay(people["alice"], USD)
+    assert events(s.gateway, "PaymentReceived")[0].epoch == MAX_EPOCHS - 1
+    set_time(last)
+    fund(s, people["alice"], USD)
+    with as_sender(people["alice"]), boa.reverts("gateway: epoch out of range"):
+        s.gateway.pay(USD, ZERO32)
+    with as_sender(people["alice"]), boa.reverts("gateway: epoch out of range"):
+        s.gateway.pay(USD, ZERO32, 10_000)
+    assert s.gateway.epoch_revenue(MAX_EPOCHS) == 0 and s.usd.balanceOf(people["alice"]) == USD
 
 
 # --- pause ------------------------------------------------------------------------
