@@ -48,6 +48,7 @@ def test_deploy_through_cli_gives_manifest_whose_contracts_answer(chain_port: in
     m = json.loads(out.read_text())
     assert m["chain_id"] == 31337 and m["payment_decimals"] == 6
     assert m["parameters"]["epoch_length"] == 600 and m["parameters"]["fee_bps"] == 250
+    assert m["parameters"]["root_delay"] == 0  # the local chain's default, written as resolved
     assert m["parameters"]["initial_emission"] == "5000000000000000000000"
 
     w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{chain_port}"))
@@ -133,6 +134,7 @@ def test_deploy_without_a_chain_running(tmp_path: Path) -> None:
         ("colour = 3\n", "unknown key 'colour'"),
         ("fee_bps = 10001\n", "fee_bps must be between 0 and 10000"),
         ("epoch_length = 0\n", "epoch_length must be positive"),
+        ("epoch_length = 600\nroot_delay = 600\n", "root_delay must be between 0 and 599, less than epoch_length"),
         ("decay_period = 0\n", "decay_period must be positive"),
         ("decay_bps = 20000\n", "decay_bps must be between 0 and 10000"),
         ("max_supply = 0\n", "max_supply must be between"),

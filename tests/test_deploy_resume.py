@@ -151,6 +151,7 @@ def test_a_deploy_that_stops_part_way_is_finished_by_resume(
     recorded = json.loads(journal.read_text())
     assert recorded["chain_id"] == 31337 and recorded["signer"] == DEPLOYER
     assert recorded["params"]["genesis"] > 0 and recorded["params"]["epoch_length"] == 3600
+    assert recorded["params"]["root_delay"] == 0  # resolved for the local chain, so a resume deploys the same
     assert len(recorded["steps"]) == allow and recorded["pending"]["step"] == stopped_at
     assert nonce(anvil) == allow + lose_next
     journaled = {s["contract"]: s["address"] for s in recorded["steps"] if "address" in s}
@@ -187,12 +188,20 @@ def test_a_signer_that_cannot_pay_is_refused_before_any_transaction(anvil: Anvil
     assert not (tmp_path / "m.json").exists() and not (tmp_path / "m.json.journal").exists()
 
 
-def test_a_constructor_that_would_revert_is_refused_before_any_transaction(anvil: Anvil, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("toml", "fragment"), [
+    ('treasury = "0x0000000000000000000000000000000000000000"\n',
+     "deploying PaymentGateway would revert: gateway: zero treasury"),
+    # Hour-long epochs from 1970: the chain would be far past the last epoch that takes payments.
+    ("genesis = 0\n", "params: genesis must be between "),
+])
+def test_parameters_that_do_not_fit_the_chain_are_refused_before_any_transaction(
+        anvil: Anvil, tmp_path: Path, toml: str, fragment: str) -> None:
     params = tmp_path / "p.toml"
-    params.write_text('treasury = "0x0000000000000000000000000000000000000000"\n')
+    params.write_text(toml)
     result = cli("deploy", "--rpc-url", anvil.url, "--params", str(params), "--out", str(tmp_path / "m.json"))
-    assert_one_line_error(result, "deploying PaymentGateway would revert: gateway: zero treasury")
+    assert_one_line_error(result, fragment)
     assert nonce(anvil) == 0
+    assert not (tmp_path / "m.json").exists() and not (tmp_path / "m.json.journal").exists()
 
 
 def test_resume_refuses_another_signer_and_a_chain_without_the_contracts(

@@ -4,6 +4,7 @@ every bound, unknown keys, wrong types and uint256 amounts as exact decimal text
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,12 @@ import pytest
 from indexer import structs
 from indexer.chain import manifest, params
 from indexer.chain.epochs import Epochs
-from indexer.chain.params import MAX_AMOUNT, TOKEN, Params
+from indexer.chain.params import MAX_AMOUNT, MAX_EPOCHS, MAX_GENESIS_AHEAD, TOKEN, Params
 from indexer.chain.system import KEYS
 from indexer.errors import FlywheelError
 from indexer.ingest import config
 from indexer.ingest.config import IndexerConfig
+from indexer.paths import CONTRACTS_DIR
 from indexer.sim import scenario
 from indexer.sim.scenario import Scenario
 
@@ -57,6 +59,10 @@ def test_params_defaults_and_every_field() -> None:
     ({"fee_bps": 10_001}, "fee_bps must be between 0 and 10000"),
     ({"genesis": -1}, "genesis must not be negative"),
     ({"root_delay": -1}, "root_delay must not be negative"),
+    ({"root_delay": 3600}, "root_delay must be between 0 and 3599, less than epoch_length: "
+                           "each epoch is finalized only after the previous root's delay"),
+    ({"epoch_length": 60, "root_delay": 10**6}, "root_delay must be between 0 and 59, less than epoch_length: "
+                                               "each epoch is finalized only after the previous root's delay"),
     ({"max_supply": 0}, f"max_supply must be between 1 and {MAX_AMOUNT}"),
     ({"max_supply": str(MAX_AMOUNT + 1)}, f"max_supply must be between 1 and {MAX_AMOUNT}"),
     ({"initial_emission": -1}, "initial_emission must be between 0 and max_supply"),
@@ -108,6 +114,75 @@ def test_params_file(tmp_path: Path) -> None:
     path.write_text("fee_bps = 10001\n")
     with pytest.raises(FlywheelError, match="^params: fee_bps must be between 0 and 10000$"):
         params.load(path)
+
+
+# --- deploy parameters against the chain --------------------------------------------------------
+
+NOW = 1_765_000_000  # the chain's latest block time in these tests
+HOUR = 3600
+
+
+def test_unset_genesis_and_root_delay_are_resolved_for_the_chain() -> None:
+    assert Params().genesis is None and Params().root_delay is None
+    local = params.resolve(Params(), local=True, now=NOW)
+    assert (local.genesis, local.root_delay) == (NOW, 0)  # a demo claims at once
+    remote = params.resolve(Params(), local=False, now=NOW)
+    assert (remote.genesis, remote.root_delay) == (NOW, HOUR // 4)
+    assert params.resolve(Params(epoch_length=600), local=False, now=NOW).root_delay == 150
+    # What the file sets is kept, on either kind of chain.
+    chosen = Params(genesis=NOW + 60, root_delay=7)
+    assert params.resolve(chosen, local=False, now=NOW) == params.resolve(chosen, local=True, now=NOW) == chosen
+    assert params.resolve(Params(root_delay=0), local=True, now=NOW).root_delay == 0
+    # The manifest records the values resolved, never "unset".
+    written = params.resolve(Params(), local=False, now=NOW).to_manifest()
+    assert (written["genesis"], written["root_delay"]) == (NOW, HOUR // 4)
+
+
+def test_a_root_delay_of_zero_is_refused_off_the_local_chain() -> None:
+    message = ("params: root_delay must be between 1 and 3599 off the local chain: "
+               "a root with no delay takes effect at once and cannot be revoked")
+    refused(lambda p: params.resolve(p, local=False, now=NOW), Params(root_delay=0), message)
+    # Epochs too short for a quarter to be a whole second leave no default delay either.
+    refused(lambda p: params.resolve(p, local=False, now=NOW), Params(epoch_length=3), message.replace("3599", "2"))
+
+
+def genesis_refusal(epoch_length: int) -> str:
+    earliest, latest = max(0, NOW - MAX_EPOCHS * epoch_length + 1), NOW + MAX_GENESIS_AHEAD
+    return (f"params: genesis must be between {earliest} and {latest} (the chain's time is {NOW}): no later than a "
+            f"year ahead, and recent enough that epoch {MAX_EPOCHS}, from which the contracts refuse payments, "
+            "has not begun")
+
+
+@pytest.mark.parametrize(("genesis", "epoch_length"), [
+    (0, HOUR),  # today would be epoch 490,277: every payment refused from the first block
+    (NOW - MAX_EPOCHS * 60, 60),  # the chain has just entered epoch MAX_EPOCHS
+    (NOW - MAX_EPOCHS * HOUR, HOUR),
+    (NOW + MAX_GENESIS_AHEAD + 1, HOUR),
+    (NOW * 1000, HOUR),  # milliseconds for seconds
+])
+def test_a_genesis_that_does_not_fit_the_chains_time_is_refused(genesis: int, epoch_length: int) -> None:
+    p = Params(genesis=genesis, epoch_length=epoch_length)
+    for local in (True, False):
+        refused(lambda p: params.resolve(p, local=local, now=NOW), p, genesis_refusal(epoch_length))
+
+
+@pytest.mark.parametrize(("genesis", "epoch_length"), [
+    (NOW - MAX_EPOCHS * HOUR + 1, HOUR),  # the chain is in the last epoch that takes payments
+    (NOW - MAX_EPOCHS * 60 + 1, 60),
+    (0, NOW // MAX_EPOCHS + 1),  # epochs long enough reach back to 1970
+    (NOW, HOUR),
+    (NOW + MAX_GENESIS_AHEAD, HOUR),
+])
+def test_a_genesis_within_the_bounds_is_kept(genesis: int, epoch_length: int) -> None:
+    p = Params(genesis=genesis, epoch_length=epoch_length, root_delay=1)
+    assert params.resolve(p, local=False, now=NOW).genesis == genesis
+    assert (NOW - genesis) // epoch_length < MAX_EPOCHS
+
+
+def test_the_epoch_bound_is_the_contracts() -> None:
+    declared = re.search(r"^MAX_EPOCHS: constant\(uint256\) = ([0-9_]+)$", (CONTRACTS_DIR / "epoch_clock.vy").read_text(),
+                         re.MULTILINE)
+    assert declared and int(declared.group(1)) == MAX_EPOCHS
 
 
 # --- simulate scenario ------------------------------------------------------------------------

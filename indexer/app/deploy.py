@@ -2,9 +2,11 @@
 
 Every check that can fail is made before the first transaction, in the order
 a user fixes things: the parameters, the place of the manifest (writable,
-not there unless `force`), the node and its chain id, the signer, and
-whether the signer can pay for the whole deployment. Only then is the chain
-announced and anything sent, so a refusal never leaves contracts behind.
+not there unless `force`), the node and its chain id, the signer, the
+parameters that depend on the chain (genesis against its time, root_delay
+off the local chain), and whether the signer can pay for the whole
+deployment. Only then is the chain announced and anything sent, so a
+refusal never leaves contracts behind.
 
 A deployment keeps a journal beside the manifest (`MANIFEST.json.journal`)
 while it runs; if it stops part-way the error line says what is on chain and

@@ -22,6 +22,11 @@ them could be that step.
 Everything that can be known before sending is checked first: constructors
 that would revert are found by estimating each creation's gas, and the
 signer's balance must cover the estimate of the whole remaining deployment.
+
+The parameters that depend on the chain (genesis and root_delay) are
+resolved against its id and its latest block's time (`params.resolve`)
+before the contracts are even compiled, so one that does not fit the chain
+is refused at once.
 """
 
 from __future__ import annotations
@@ -100,7 +105,7 @@ def _wiring(c: system.Call, roles: dict[str, str]) -> Step:
 
 
 def plan(p: Params, roles: dict[str, str]) -> list[Step]:
-    """Every step of a deployment with these parameters (genesis resolved), in order: the contracts of
+    """Every step of a deployment with these parameters (resolved), in order: the contracts of
     `indexer.chain.system` (its mock only when the parameters name no existing payment token), then its wiring."""
     creates = [_creation(c, p, roles) for c in system.CONTRACTS if not (c.mock and p.payment_token)]
     return creates + [_wiring(c, roles) for c in system.WIRING]
@@ -138,7 +143,7 @@ class Journal:
 
     chain_id: int
     signer: str
-    params: Params  # genesis resolved
+    params: Params  # resolved: genesis and root_delay set
     started_block: int
     steps: list[dict] = field(default_factory=list)  # {"step", "address"/"tx_hash", "block"} in order
     pending: dict | None = None  # {"step", "nonce", "after_block"}: sent or about to be, not yet recorded
@@ -209,8 +214,9 @@ def load_journal(path: Path) -> Journal:
         raise _bad(path, str(exc)) from None
     except (KeyError, TypeError, ValueError) as exc:
         raise _bad(path, f"missing or malformed {exc}") from None
-    if journal.params.genesis is None:
-        raise _bad(path, "its parameters have no genesis")
+    for key in ("genesis", "root_delay"):
+        if getattr(journal.params, key) is None:
+            raise _bad(path, f"its parameters have no {key}")
     return journal
 
 
@@ -350,15 +356,16 @@ def _payment_decimals(w3: Web3, address: str, artifacts: dict[str, Artifact]) ->
 def start(w3: Web3, chain_id: int, params: Params, account: LocalAccount,
           artifacts: dict[str, Artifact] | None = None, journal_path: Path | None = None) -> Run:
     """A new deployment, checked but with nothing sent or written yet."""
-    if params.payment_token is None and chain_id != accounts.LOCAL_CHAIN_ID:
+    local = chain_id == accounts.LOCAL_CHAIN_ID
+    if params.payment_token is None and not local:
         raise FlywheelError(f"chain {chain_id} is not a local chain: set payment_token in the params file (MockUSD is for local chains only)")
+    rpc = rpc_of(w3)
+    latest = rpc.block()
+    # Before compiling: a parameter that does not fit the chain is refused at once.
+    params = parameters.resolve(params, local=local, now=int(latest["timestamp"], 16))
     artifacts = artifacts or build()
     if params.payment_token is not None:
         _payment_decimals(w3, params.payment_token, artifacts)
-    rpc = rpc_of(w3)
-    latest = rpc.block()
-    if params.genesis is None:
-        params = msgspec.structs.replace(params, genesis=int(latest["timestamp"], 16))
     sender = Sender(rpc, account, chain_id)
     journal = Journal(chain_id, sender.address, params, int(latest["number"], 16), path=journal_path)
     return Run(w3, sender, journal, plan(params, resolve_roles(params, chain_id, sender.address)), artifacts)
