@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from indexer.chain.accounts import dev_account
-from indexer.chain.deploy import created_address
+from indexer.chain.system import created_address
 from indexer.chain.units import PRICE, Unit
 from indexer.errors import FlywheelError
 

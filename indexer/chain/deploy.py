@@ -1,7 +1,7 @@
 """Deploy the Flywheel contracts as a list of named steps, journaled so that a failure part-way can be finished.
 
-A deployment is a dozen transactions, and the last wiring calls cannot be
-undone or repeated (renouncing the token's ownership above all). So the
+A deployment is about ten transactions, and the wiring calls cannot be
+undone or repeated (naming the gateway's distributor above all). So the
 deployment is data: `plan` lists the steps (create a contract, call one of
 its functions) and one loop (`Run.execute`) drives them, consulting and
 updating a `Journal`. A step is done when the journal says so; the journal
@@ -15,13 +15,20 @@ run stopped: its transaction may have been mined and the answer lost. The
 journal notes that step and the nonce it was sent with before sending, and
 a resumed run settles it from the chain: a creation by looking for code at
 the address that nonce determines, a wiring call by reading the state it
-sets (minter, owner, distributor, role). Transactions of the signer still
+sets (distributor, role). Transactions of the signer still
 waiting in the node's pool stop a resume until they are mined, since any of
 them could be that step.
 
+The token names its minter, the distributor, before the distributor
+exists: its address follows from the signer's nonce (`system.ahead`), as
+long as the creations go out back to back. The distributor's constructor
+refuses a token that names another minter, so a resume after the signer
+sent something else in between stops before sending, at the estimate.
+
 Everything that can be known before sending is checked first: constructors
-that would revert are found by estimating each creation's gas, and the
-signer's balance must cover the estimate of the whole remaining deployment.
+that would revert are found by estimating each creation's gas (those that
+read contracts not created yet are budgeted from their size instead), and
+the signer's balance must cover the whole remaining deployment.
 
 The parameters that depend on the chain (genesis and root_delay) are
 resolved against its id and its latest block's time (`params.resolve`)
@@ -39,9 +46,8 @@ from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
-import rlp
 import msgspec
-from eth_utils import keccak, to_checksum_address
+from eth_utils import to_checksum_address
 from web3 import Web3
 
 from indexer import atomic
@@ -55,6 +61,11 @@ from indexer.errors import FlywheelError
 
 # Gas budgeted per wiring call, whose contract may not exist yet to estimate against; each uses 27,000 to 51,000.
 CALL_GAS = 100_000
+# A creation that cannot be estimated yet is budgeted at the base costs, 200 gas per byte of code stored
+# (bounded by the init code's length) plus 16 of calldata, and room for the constructor's own work.
+CREATE_BASE_GAS = 53_000
+CREATE_GAS_PER_BYTE = 216
+CREATE_WORK_GAS = 300_000
 JOURNAL_KIND = "flywheel deploy journal"
 JOURNAL_VERSION = 1
 
@@ -120,11 +131,6 @@ def resolve_roles(params: Params, chain_id: int, deployer: str) -> dict[str, str
         "guardian": params.guardian or deployer,
         "treasury": params.treasury or default_treasury,
     }
-
-
-def created_address(sender: str, nonce: int) -> str:
-    """Where a creation sent by `sender` with `nonce` puts its contract: keccak(rlp([sender, nonce]))[12:]."""
-    return to_checksum_address(keccak(rlp.encode([bytes.fromhex(sender[2:]), nonce]))[12:])
 
 
 # --- the journal --------------------------------------------------------------------------
@@ -273,19 +279,28 @@ class Run:
         contract = self.w3.eth.contract(address=addresses[step.key], abi=self.artifacts[step.contract].abi)
         return getattr(contract.functions, step.fn)(*step.args(addresses))
 
+    def _ahead(self, addresses: Addresses) -> Addresses:
+        """Every contract not created yet, where it will be if the remaining creations go out back to back."""
+        keys = [s.key for s in self.remaining() if s.fn is None and s.key not in addresses]
+        return system.ahead(keys, self.sender.address, self.sender.wallet.nonce)
+
     def cost(self) -> Cost:
         """The gas of every remaining step at the current fee. A constructor that would revert stops here,
-        before anything is sent; calls are budgeted, as their contracts may not exist yet to estimate against."""
+        before anything is sent; one that reads contracts not created yet (the distributor reads the token's
+        minter and cap and the clocks) is budgeted until they exist, and so are the calls."""
         known = self.journal.addresses(self.steps)
-        # Constructors only store addresses, so the signer's own stands in for contracts not yet created.
-        stand_in = {k: known.get(k, self.sender.address) for k in system.KEYS}
+        addresses = known | self._ahead(known)
+        created = [s.key for s in self.steps if s.fn is None]
         gas = 0
         for step in self.remaining():
-            if step.fn is None:
-                label = f"deploying {step.contract}"
-                gas += self.sender.submitter.estimate(self.sender.address, None, self._init_code(step, stand_in), label)
-            else:
+            if step.fn is not None:
                 gas += CALL_GAS
+                continue
+            code = self._init_code(step, addresses)
+            if system.READS[step.key] and not all(k in known for k in created[:created.index(step.key)]):
+                gas += CREATE_BASE_GAS + CREATE_GAS_PER_BYTE * len(code) + CREATE_WORK_GAS
+            else:
+                gas += self.sender.submitter.estimate(self.sender.address, None, code, f"deploying {step.contract}")
         balance = self.sender.rpc.balance(self.sender.address)
         return Cost(len(self.remaining()), gas, self.sender.submitter.max_fee, balance)
 
@@ -301,7 +316,8 @@ class Run:
         rpc = self.sender.rpc
         self.journal.begin(step, self.sender.wallet.nonce, rpc.block_number())
         if step.fn is None:
-            receipt = self.sender.transact(None, self._init_code(step, addresses), f"deploying {step.contract}")
+            receipt = self.sender.transact(None, self._init_code(step, addresses | self._ahead(addresses)),
+                                           f"deploying {step.contract}")
             address = to_checksum_address(receipt["contractAddress"])
             addresses[step.key] = address
             self.journal.record(step, contract=step.key, address=address, tx_hash=receipt["transactionHash"],
@@ -382,7 +398,7 @@ def _settle_pending(run: Run) -> None:
     addresses = j.addresses(run.steps)
     rpc = run.sender.rpc
     if step.fn is None:
-        address = created_address(j.signer, pending["nonce"])
+        address = system.created_address(j.signer, pending["nonce"])
         if rpc.nonce(j.signer, "latest") > pending["nonce"] and rpc.code(address):
             j.record(step, contract=step.key, address=address, tx_hash=None, block=pending.get("after_block", j.started_block),
                      found_on_chain=True)

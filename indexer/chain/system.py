@@ -24,7 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from eth_utils import keccak
+import rlp
+from eth_utils import keccak, to_checksum_address
 
 from indexer.errors import FlywheelError
 from indexer.paths import CONTRACTS_DIR
@@ -45,23 +46,39 @@ class Contract:
     source: str  # contracts/<source>.vy
     constructor: Callable[[Params, Addresses, Holders], tuple] = lambda p, a, h: ()
     mock: bool = False  # created only on a local chain whose parameters name no existing contract for `key`
+    reads: bool = False  # its constructor reads the contracts before it, so it is estimated only once they exist
 
 
-# In creation order: each constructor takes only addresses created before it.
+# In creation order. A constructor takes addresses created before it, except the token's: it names its minter, the
+# distributor, created right after it, whose address `ahead` foresees from the deployer's nonce.
 CONTRACTS: tuple[Contract, ...] = (
     Contract("payment_token", "MockUSD", mock=True),
-    Contract("network_token", "NetworkToken", lambda p, a, h: (p.token_name, p.token_symbol, p.max_supply)),
     Contract("price_feed", "PriceFeed", lambda p, a, h: (p.genesis, p.epoch_length)),
     Contract("node_registry", "NodeRegistry", lambda p, a, h: (p.genesis, p.epoch_length)),
     Contract("payment_gateway", "PaymentGateway", lambda p, a, h: (
         a["payment_token"], h["treasury"], p.fee_bps, p.genesis, p.epoch_length)),
+    Contract("network_token", "NetworkToken", lambda p, a, h: (
+        p.token_name, p.token_symbol, p.max_supply, a["reward_distributor"])),
     Contract("reward_distributor", "RewardDistributor", lambda p, a, h: (
         a["network_token"], a["payment_token"], a["payment_gateway"], a["price_feed"], p.genesis, p.epoch_length,
-        p.initial_emission, p.decay_bps, p.decay_period, p.max_supply, p.root_delay, p.max_price_age)),
+        p.initial_emission, p.decay_bps, p.decay_period, p.max_supply, p.root_delay, p.max_price_age), reads=True),
 )
 KEYS: tuple[str, ...] = tuple(c.key for c in CONTRACTS)
 SOURCE: dict[str, str] = {c.key: c.source for c in CONTRACTS}  # manifest key -> contract name
 SOURCES: tuple[str, ...] = tuple(c.source for c in CONTRACTS)  # every contract the build compiles
+READS: dict[str, bool] = {c.key: c.reads for c in CONTRACTS}
+
+
+def created_address(sender: str, nonce: int) -> str:
+    """Where a creation sent by `sender` with `nonce` puts its contract: keccak(rlp([sender, nonce]))[12:]."""
+    return to_checksum_address(keccak(rlp.encode([bytes.fromhex(sender[2:]), nonce]))[12:])
+
+
+def ahead(keys: list[str], deployer: str, nonce: int) -> Addresses:
+    """Where the contracts of `keys` will be when `deployer` creates them in this order, one transaction each,
+    from `nonce` on. A constructor may name a contract created after it (the token names the distributor) only
+    because of this, so the creations must go out back to back: the distributor refuses a token naming another."""
+    return {key: created_address(deployer, nonce + i) for i, key in enumerate(keys)}
 
 
 # --- roles ---------------------------------------------------------------------------------
@@ -122,11 +139,6 @@ def _grant(key: str, holder: str) -> Call:
 
 
 WIRING: tuple[Call, ...] = (
-    Call("network_token", "set_minter", lambda a, h: (a["reward_distributor"], True),
-         "is_minter", lambda a, h: (a["reward_distributor"],), lambda ok, a, h: bool(ok)),
-    # Renouncing ownership also drops the deployer's own minter role: the distributor is the only minter.
-    Call("network_token", "renounce_ownership", lambda a, h: (),
-         "owner", lambda a, h: (), lambda owner, a, h: int(str(owner), 16) == 0),
     Call("payment_gateway", "set_distributor", lambda a, h: (a["reward_distributor"],),
          "distributor", lambda a, h: (), lambda d, a, h: _same(d, a["reward_distributor"])),
     _grant("price_feed", "reporter"),
@@ -152,6 +164,10 @@ EVENTS: tuple[Event, ...] = (
     Event("epoch_finalized", "EpochFinalized", ("reward_distributor",), ("epoch",)),
     Event("reward_claimed", "RewardClaimed", ("reward_distributor",), ("account",)),
     Event("root_revoked", "RootRevoked", ("reward_distributor",), ("epoch",)),
+    Event("reward_recipient", "RewardRecipient", ("reward_distributor",), ("account", "recipient")),
+    Event("swept", "Swept", ("reward_distributor",), ("receiver",)),
+    Event("finalization_paused", "FinalizationPaused", ("reward_distributor",), ()),
+    Event("finalization_unpaused", "FinalizationUnpaused", ("reward_distributor",), ()),
     Event("node_registered", "NodeRegistered", ("node_registry",), ("owner", "epoch")),
     Event("node_retired", "NodeRetired", ("node_registry",), ("owner", "epoch")),
     Event("price_updated", "PriceUpdated", ("price_feed",), ("epoch",)),

@@ -32,18 +32,19 @@ def _abi_type(param: dict) -> str:
 
 
 class Encoder:
-    """Encodes calls to one contract's functions by name."""
+    """Encodes calls to one contract's functions by name and number of arguments: Vyper's default arguments
+    give one function several selectors (`pay(uint256,bytes32)` and `pay(uint256,bytes32,uint256)`)."""
 
     def __init__(self, abi: list[dict]) -> None:
-        self._fns: dict[str, tuple[bytes, list[str]]] = {}
+        self._fns: dict[tuple[str, int], tuple[bytes, list[str]]] = {}
         for item in abi:
             if item.get("type") == "function":
                 types = [_abi_type(p) for p in item["inputs"]]
                 selector = keccak(text=f"{item['name']}({','.join(types)})")[:4]
-                self._fns[item["name"]] = (selector, types)
+                self._fns[(item["name"], len(types))] = (selector, types)
 
     def __call__(self, name: str, *args: object) -> bytes:
-        selector, types = self._fns[name]
+        selector, types = self._fns[(name, len(args))]
         return selector + encode(types, list(args))
 
 

@@ -38,6 +38,7 @@ class Tables:
     payment_received: Table
     epoch_finalized: Table
     reward_claimed: Table
+    reward_recipient: Table
     root_revoked: Table
     node_registered: Table
     node_retired: Table
@@ -173,8 +174,12 @@ def suspect_links(conn: Connection, t: Tables, d: DeploymentInfo) -> list[tuple[
 
     A payer is suspect when it is itself rewarded, or when it received network
     or payment tokens from a rewarded account; its payments count as suspect
-    from the block that link appeared in. The links are few (one per
-    rewarded or funded account), so they come back to Python whole.
+    from the block that link appeared in. Rewards an account claims to another
+    address (`RewardRecipient`) count as tokens that address received from the
+    rewarded account: the distributor sends them directly, so no transfer from
+    the account shows the link, and a fresh address would otherwise launder
+    wash payments. The links are few (one per rewarded or funded account), so
+    they come back to Python whole.
     """
     rewarded = rewarded_accounts(t, d)
     tr = t.transfer
@@ -186,7 +191,15 @@ def suspect_links(conn: Connection, t: Tables, d: DeploymentInfo) -> list[tuple[
         .where(or_(_is(tr.c.contract, token), _is(tr.c.contract, d.contracts["payment_token"])))
         .group_by(tr.c.receiver, tr.c.contract)
     )
+    rr = t.reward_recipient
+    via_claims = (
+        select(rr.c.recipient, func.min(rr.c.block_number), func.min(rr.c.account))
+        .where(_is(rr.c.contract, d.contracts["reward_distributor"]), rr.c.chain_id == d.chain_id)
+        .group_by(rr.c.recipient)
+    )
     links = [(a, reason, 0, a) for a, reason, _ in conn.execute(select(rewarded))]
+    for recipient, since, account in conn.execute(via_claims):
+        links.append((recipient, "received the claimed rewards of a rewarded account", int(since), account))
     for receiver, contract, since, sender in conn.execute(funded):
         kind = "network" if contract.lower() == token.lower() else "payment"
         links.append((receiver, f"received {kind} tokens from a rewarded account", int(since), sender))

@@ -100,17 +100,26 @@ class System:
             self.distributor.claim(e.account, e.cumulative_subsidy, e.cumulative_revenue, tree.proof(i))
 
 
-def deploy(params: Params | None = None, genesis: int | None = None) -> System:
-    """Create and wire `indexer.chain.system`'s contracts as `flywheel deploy` does, in titanoboa."""
+def deploy(params: Params | None = None, genesis: int | None = None, payment_token=None) -> System:
+    """Create and wire `indexer.chain.system`'s contracts as `flywheel deploy` does, in titanoboa; with
+    `payment_token`, around that contract instead of a new MockUSD, as a deployment naming an existing one."""
     params = params or Params()
     holders = {name: boa.env.generate_address(name) for name in ("admin", "reporter", "guardian", "treasury")}
     if genesis is None:
         genesis = boa.env.evm.patch.timestamp
     settings = ChainParams(genesis=genesis, **dataclasses.asdict(params))
     made: dict = {}
-    with boa.env.prank(holders["admin"]):
-        for c in declared.CONTRACTS:
-            made[c.key] = load(c.source, *c.constructor(settings, {k: v.address for k, v in made.items()}, holders))
+    admin = holders["admin"]
+    with boa.env.prank(admin):
+        if payment_token is not None:
+            made["payment_token"] = payment_token
+        for i, c in enumerate(declared.CONTRACTS):
+            if c.key in made:
+                continue
+            later = [d.key for d in declared.CONTRACTS[i:] if d.key not in made]
+            addresses = declared.ahead(later, admin, boa.env.evm.vm.state.get_nonce(bytes.fromhex(admin[2:])))
+            made[c.key] = load(c.source, *c.constructor(settings, addresses | {k: v.address for k, v in made.items()}, holders))
+            assert made[c.key].address == addresses[c.key]
         addresses = {k: v.address for k, v in made.items()}
         for call in declared.WIRING:
             getattr(made[call.key], call.fn)(*call.args(addresses, holders))

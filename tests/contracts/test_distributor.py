@@ -15,6 +15,7 @@ from tests.contracts.support import (
     MAX_EPOCHS, ZERO32, as_sender, assert_spec_event_abi, assert_spec_topics, events, fields, now, set_time,
     transfers,
 )
+from indexer.chain import system as declared
 from tests.contracts.system import GUARDIAN_ROLE, REPORTER_ROLE, TOKEN, USD, Params, System, deploy, load
 
 ADMIN_ROLE = b"\x00" * 32
@@ -22,15 +23,19 @@ PRICE = 2 * 10**8
 
 
 def net(system: System, amount: int) -> int:
-    return amount - amount * system.params.fee_bps // 10_000
+    return amount - -(-amount * system.params.fee_bps // 10_000)  # the fee rounds up
 
 
 def ready(s: System, epoch: int, price: int | None = PRICE) -> None:
-    """Moves time to when `epoch` may be finalized (ended, previous root in effect) and posts a price."""
+    """Moves time to when `epoch` may be finalized (ended, previous root in effect), posting a price first
+    while it still counts for `epoch` (a price counts for the epochs that end after it was posted)."""
     t = max(now(), s.epoch_end(epoch))
     posted = s.distributor.root_posted_at()
     if posted:
         t = max(t, posted + s.params.root_delay)
+    if price is not None and now() <= s.epoch_end(epoch):
+        s.post_price(price)
+        price = None
     set_time(t)
     if price is not None:
         s.post_price(price)
@@ -100,34 +105,78 @@ def test_leaf_view_matches_the_tree_format(system, people):
         boa.env.evm.patch.chain_id, d.address, e)
 
 
+def distributor_for(system: System, token_cap: int | None = None, gateway=None, feed=None, **change):
+    """A second distributor beside `system`'s contracts, with a token of its own naming it as minter."""
+    a = dict(epoch_length=3600, initial_emission=100, decay_bps=0, decay_period=1, max_supply=1_000, root_delay=0,
+             max_price_age=86_400, genesis=system.genesis)
+    a.update(change)
+    me = boa.env.eoa
+    nonce = boa.env.evm.vm.state.get_nonce(bytes.fromhex(me[2:]))
+    ahead = declared.ahead(["network_token", "reward_distributor"], me, nonce)
+    token = load("NetworkToken", "X", "X", token_cap or max(a["max_supply"], 1), ahead["reward_distributor"])
+    return load(
+        "RewardDistributor", token.address, system.usd.address, (gateway or system.gateway).address,
+        (feed or system.feed).address, a["genesis"], a["epoch_length"], a["initial_emission"], a["decay_bps"],
+        a["decay_period"], a["max_supply"], a["root_delay"], a["max_price_age"],
+    )
+
+
 @pytest.mark.parametrize(
     "change, reason",
     [
         (dict(decay_bps=10_001), "schedule: decay over 10000 bps"),
         (dict(decay_period=0), "schedule: zero decay period"),
         (dict(max_supply=0, initial_emission=0), "schedule: max supply out of range"),
-        (dict(max_supply=2**112), "schedule: max supply out of range"),
+        (dict(max_supply=2**112, token_cap=1), "schedule: max supply out of range"),
         (dict(initial_emission=10_001, max_supply=10_000), "schedule: initial emission over max supply"),
         (dict(epoch_length=0), "clock: zero epoch length"),
     ],
 )
 def test_constructor_refuses_bad_parameters(system, change, reason):
-    a = dict(epoch_length=3600, initial_emission=100, decay_bps=0, decay_period=1, max_supply=1_000)
-    a.update(change)
     with boa.reverts(reason):
+        distributor_for(system, **change)
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        # A delay of a whole epoch lets the backlog of unfinalized epochs grow without bound.
+        (dict(root_delay=3600), "distributor: root delay not below epoch length"),
+        (dict(root_delay=10**9), "distributor: root delay not below epoch length"),
+        # A huge price age used to overflow the staleness check and block every finalization.
+        (dict(max_price_age=2**256 - 1), "distributor: max price age out of range"),
+        (dict(max_price_age=0), "distributor: max price age out of range"),
+        (dict(max_supply=2**104, initial_emission=1), "distributor: max supply out of range"),
+        (dict(token_cap=999), "distributor: token cap below max supply"),
+    ],
+)
+def test_constructor_refuses_unsafe_settings(system, change, reason):
+    with boa.reverts(reason):
+        distributor_for(system, **change)
+
+
+def test_constructor_cross_checks_the_other_contracts(system):
+    p = system.params
+    other = load("PaymentGateway", system.usd.address, system.treasury, 0, system.genesis + 1, p.epoch_length)
+    with boa.reverts("distributor: gateway clock differs"):
+        distributor_for(system, gateway=other, epoch_length=p.epoch_length)
+    other = load("PaymentGateway", system.usd.address, system.treasury, 0, system.genesis, p.epoch_length * 2)
+    with boa.reverts("distributor: gateway clock differs"):
+        distributor_for(system, gateway=other, epoch_length=p.epoch_length)
+    feed = load("PriceFeed", system.genesis + 1, p.epoch_length)
+    with boa.reverts("distributor: price feed clock differs"):
+        distributor_for(system, feed=feed, epoch_length=p.epoch_length)
+    # A token naming someone else as its minter would make every claim revert.
+    with boa.reverts("distributor: not the token's minter"):
         load(
             "RewardDistributor", system.token.address, system.usd.address, system.gateway.address,
-            system.feed.address, system.genesis, a["epoch_length"], a["initial_emission"], a["decay_bps"],
-            a["decay_period"], a["max_supply"], 0, 86_400,
+            system.feed.address, system.genesis, p.epoch_length, 1, 0, 1, 1_000, 0, 86_400,
         )
 
 
 def test_largest_max_supply_accepted(system):
-    d = load(
-        "RewardDistributor", system.token.address, system.usd.address, system.gateway.address,
-        system.feed.address, system.genesis, 3600, 2**112 - 1, 0, 1, 2**112 - 1, 0, 86_400,
-    )
-    assert d.emission(0) == 2**112 - 1 and d.emission(1) == 0
+    d = distributor_for(system, initial_emission=2**104 - 1, max_supply=2**104 - 1)
+    assert d.emission(0) == 2**104 - 1 and d.emission(1) == 0
 
 
 # --- finalize -----------------------------------------------------------------------
@@ -230,6 +279,7 @@ def test_unallocated_subsidy_is_not_carried(system):
 def test_revenue_at_most_pool_with_carry_over(system, people):
     d, g = system.distributor, system.gateway
     root = b"\x01" * 32
+    system.post_price()  # while it still counts for epoch 0
     system.pay(people["alice"], 100 * USD)
     set_time(system.epoch_end(0) + 10)
     system.pay(people["bob"], 40 * USD)  # lands in epoch 1, not in epoch 0's pool
@@ -263,20 +313,32 @@ def test_missing_price_refused(system):
 
 
 def test_stale_price_refused(system):
-    set_time(system.epoch_end(0))
-    system.post_price()
-    posted = now()
-    set_time(posted + system.params.max_price_age + 1)
-    with boa.reverts("distributor: stale price"):
-        reporter_finalize(system, 0, b"\x01" * 32, 0, 0)
+    """A price is stale for an epoch when it was posted more than the price age before the epoch's end."""
+    p = system.params
+    epochs = p.max_price_age // p.epoch_length  # epoch `epochs - 1` ends exactly max_price_age after genesis
+    system.post_price(777)  # at genesis
+    set_time(system.epoch_end(epochs))
+    with as_sender(system.reporter):
+        system.distributor.finalize_range(0, epochs - 1, b"\x01" * 32, [0] * epochs, [0] * epochs, 1, 1)
+        assert [e.price for e in events(system.distributor, "EpochFinalized")] == [777] * epochs
+        with boa.reverts("distributor: stale price"):
+            system.distributor.finalize(epochs, b"\x01" * 32, 0, 0, 1, 1)
 
 
-def test_price_exactly_max_age_old_accepted(system):
+def test_a_late_finalization_uses_the_price_of_its_epoch(system):
+    """Finalizing long after an epoch ended, with newer prices posted since, logs the epoch's own price."""
+    system.post_price(100)
+    set_time(system.epoch_end(0) - 1)
+    system.post_price(200)  # the last one at or before epoch 0's end
     set_time(system.epoch_end(0))
-    system.post_price(777)
-    set_time(now() + system.params.max_price_age)
+    system.post_price(300)  # exactly at the end still counts for epoch 0
+    set_time(system.epoch_end(0) + 1)
+    system.post_price(400)
+    set_time(system.epoch_end(3))
     reporter_finalize(system, 0, b"\x01" * 32, 0, 0)
-    assert events(system.distributor, "EpochFinalized")[0].price == 777
+    assert [e.price for e in events(system.distributor, "EpochFinalized")] == [300]
+    reporter_finalize(system, 1, b"\x01" * 32, 0, 0)
+    assert [e.price for e in events(system.distributor, "EpochFinalized")] == [400]
 
 
 def test_zero_price_cannot_reach_finalize(system):
@@ -308,9 +370,10 @@ def test_epoch_index_is_bounded(system):
     rate, before = _reference_schedule(p, last)  # rate of epoch last - 1, total before it
     after = min(p.max_supply, before + rate)
     slot = d.compiler_data.storage_layout["storage_layout"]["_schedule"]["slot"]
-    boa.env.set_storage(d.address, slot, (after << 144) | (rate << 32) | last)
+    boa.env.set_storage(d.address, slot, (after << 152) | (rate << 48) | (last << 8))
     assert d.next_epoch() == last and d.scheduled_total() == after
     assert d.next_emission() == d.emission(last)
+    set_time(system.epoch_end(last) - 1)
     ready(system, last)
     reporter_finalize(system, last, b"\x01" * 32, d.emission(last), 0)
     ready(system, last + 1)
@@ -341,6 +404,7 @@ def test_pending_root_is_not_claimable(delayed, people):
 
 def test_previous_root_stays_claimable_while_the_next_is_pending(delayed, people):
     s, d, alice, bob = delayed, delayed.distributor, people["alice"], people["bob"]
+    s.post_price()
     set_time(s.epoch_end(2))  # epochs 0 to 2 have all ended: only the delay holds finalization back
     t0 = close(s, 0, {alice: (100, 0), bob: (50, 0)}, subsidy=150)
     with boa.reverts("distributor: previous root pending"):
@@ -362,7 +426,7 @@ def test_previous_root_stays_claimable_while_the_next_is_pending(delayed, people
     set_time(posted + ROOT_DELAY)
     assert d.claimable_root() == t1.root
     with boa.reverts("distributor: invalid proof"):
-        s.claim(t0, alice)  # the older root is no longer accepted
+        d.claim(bob, 60, 0, t0.proof_for(bob))  # the older root is no longer accepted
     s.claim(t1, alice)
     s.claim(t1, bob)
     assert (s.token.balanceOf(alice), s.token.balanceOf(bob)) == (300, 250)
@@ -373,6 +437,7 @@ def test_revoke(delayed, people):
     first_net = net(s, 500 * USD)
     s.pay(people["carol"], 500 * USD)
     t0 = close(s, 0, {alice: (100, 20 * USD)}, subsidy=100, revenue=20 * USD)
+    first_posted = now()
     take_effect(s)
     s.pay(people["carol"], 300 * USD, reference=b"\x02" * 32)
     ready(s, 1)
@@ -393,7 +458,7 @@ def test_revoke(delayed, people):
     assert [fields(e) for e in events(d, "RootRevoked")] == [{"epoch": 1, "root": bad.root}]
     assert_spec_topics(d, "RootRevoked")
     assert snapshot(d) == before
-    assert d.root_posted_at() == 0
+    assert d.root_posted_at() == first_posted  # restored, not zeroed
     assert d.claimable_root() == t0.root and d.latest_root() == t0.root
     with as_sender(s.guardian), boa.reverts("distributor: root already in effect"):
         d.revoke(0)  # epoch 0's root was in effect before epoch 1 was finalized
@@ -697,17 +762,19 @@ def test_claim_many(system, people):
     assert sorted(transfers(d, s.token)) == sorted([("0x" + "00" * 20, a, 10), ("0x" + "00" * 20, b, 20)])
     assert sorted(transfers(d, s.usd)) == sorted([(d.address, a, 1), (d.address, c, 3)])
     assert (d.total_minted(), d.total_revenue_paid()) == (30, 4)
-    with boa.reverts("distributor: nothing to claim"):
-        d.claim_many([entry(a)])
+    # An entry claimed already is skipped, not fatal: a race cannot revert the batch.
+    assert d.claim_many([entry(a)]) == 1
+    assert events(d, "RewardClaimed") == [] and (d.total_minted(), d.total_revenue_paid()) == (30, 4)
 
     t1 = close(s, 1, {a: (15, 1), b: (25, 0), c: (1, 3)}, subsidy=11)
     bad = (a, 16, 1, t1.proof_for(a))
     with boa.reverts("distributor: invalid proof"):
         d.claim_many([entry(b, t1), bad, entry(c, t1)])
     assert d.claimed(b) == (20, 0)  # the whole batch reverted
-    with boa.reverts("distributor: nothing to claim"):
-        d.claim_many([entry(b, t1), entry(b, t1)])
-    d.claim_many([])
+    with boa.env.anchor():
+        assert d.claim_many([entry(b, t1), entry(b, t1)]) == 1  # the second is the first's race
+        assert [fields(e) for e in events(d, "RewardClaimed")] == [{"account": b, "subsidy": 5, "revenue": 0}]
+    assert d.claim_many([]) == 0
     assert (d.total_minted(), d.total_revenue_paid()) == (30, 4)
     d.claim_many([entry(c, t1), entry(a, t1), entry(b, t1)])
     assert (d.claimed(a), d.claimed(b), d.claimed(c)) == ((15, 1), (25, 0), (1, 3))
@@ -732,11 +799,11 @@ def test_pausing_claims(system, people):
         d.pause()
     assert [fields(e) for e in events(d, "Paused")] == [{"account": s.guardian}]
     assert d.paused()
-    with as_sender(s.guardian), boa.reverts("pausable: contract is paused"):
+    with as_sender(s.guardian), boa.reverts("distributor: already so"):
         d.pause()
-    with boa.reverts("pausable: contract is paused"):
+    with boa.reverts("distributor: claims paused"):
         s.claim(tree, alice)
-    with boa.reverts("pausable: contract is paused"):
+    with boa.reverts("distributor: claims paused"):
         d.claim_many([(alice, 10, 0, tree.proof_for(alice))])
     # Finalization goes on while claims are paused.
     close(s, 1, {alice: (10, 0), people["bob"]: (5, 0)}, subsidy=0)
@@ -746,7 +813,7 @@ def test_pausing_claims(system, people):
     with as_sender(s.admin):
         d.unpause()
     assert [fields(e) for e in events(d, "Unpaused")] == [{"account": s.admin}]
-    with as_sender(s.admin), boa.reverts("pausable: contract is not paused"):
+    with as_sender(s.admin), boa.reverts("distributor: already so"):
         d.unpause()
     s.claim(tree, alice)
     assert s.token.balanceOf(alice) == 10
@@ -812,22 +879,8 @@ def transferFrom(owner: address, to: address, amount: uint256) -> bool:
 @pytest.fixture(scope="module")
 def hooked(system):
     """The production wiring around a payment token that calls back during transfers."""
-    admin, p = system.admin, system.params
     usd = boa.loads(HOOKED_TOKEN)
-    with as_sender(admin):
-        token = load("NetworkToken", "Flywheel Network Token", "FLY", p.max_supply)
-        gateway = load("PaymentGateway", usd.address, system.treasury, p.fee_bps, system.genesis, p.epoch_length)
-        d = load(
-            "RewardDistributor", token.address, usd.address, gateway.address, system.feed.address,
-            system.genesis, p.epoch_length, p.initial_emission, p.decay_bps, p.decay_period, p.max_supply,
-            0, p.max_price_age,
-        )
-        token.set_minter(d.address, True)
-        token.renounce_ownership()
-        gateway.set_distributor(d.address)
-        d.grantRole(REPORTER_ROLE, system.reporter)
-    return System(admin, system.reporter, system.guardian, system.treasury, system.genesis, p, usd, token,
-                  system.feed, system.registry, gateway, d)
+    return deploy(system.params, system.genesis, payment_token=usd)
 
 
 def test_claim_cannot_be_reentered(hooked, people):

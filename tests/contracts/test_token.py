@@ -16,14 +16,6 @@ from tests.contracts.support import (
 from tests.contracts.system import TOKEN, USD, load
 
 
-@pytest.fixture(scope="module")
-def fresh():
-    """A token straight after deployment, before it is handed to a distributor."""
-    owner = boa.env.generate_address("token-owner")
-    token = load("NetworkToken", "Flywheel Network Token", "FLY", 1_000 * TOKEN, sender=owner)
-    return owner, token
-
-
 def test_metadata(system):
     t = system.token
     assert (t.name(), t.symbol(), t.decimals()) == ("Flywheel Network Token", "FLY", 18)
@@ -31,9 +23,14 @@ def test_metadata(system):
     assert t.totalSupply() == 0
 
 
-def test_zero_max_supply_refused():
+def test_zero_max_supply_refused(people):
     with boa.reverts("token: zero max supply"):
-        load("NetworkToken", "X", "X", 0)
+        load("NetworkToken", "X", "X", 0, people["alice"])
+
+
+def test_zero_minter_refused():
+    with boa.reverts("token: zero minter"):
+        load("NetworkToken", "X", "X", 1, ZERO_ADDRESS)
 
 
 def test_erc20_events_are_standard(system):
@@ -46,37 +43,36 @@ def test_erc20_events_are_standard(system):
 # --- minting rights ---------------------------------------------------------------
 
 
-def test_only_the_distributor_is_minter(system, people):
+def test_the_distributor_is_the_only_minter_for_good(system):
     t = system.token
-    assert t.is_minter(system.distributor.address)
-    for who in (system.admin, system.reporter, system.guardian, system.treasury, *people.values()):
-        assert not t.is_minter(who)
+    assert t.MINTER() == system.distributor.address
+    # No owner and no minter role are left that anyone could use to add a minter.
+    exported = {e["name"] for e in t.abi if e.get("type") == "function"}
+    assert not exported & {"owner", "is_minter", "set_minter", "transfer_ownership", "renounce_ownership"}
 
 
-def test_deployer_keeps_no_minting_right(system, people):
-    t = system.token
-    assert t.owner() == ZERO_ADDRESS
-    with as_sender(system.admin), boa.reverts("erc20: access is denied"):
-        t.mint(system.admin, 1)
-    # With ownership renounced nobody can name a new minter or take ownership back.
-    with as_sender(system.admin), boa.reverts("ownable: caller is not the owner"):
-        t.set_minter(people["alice"], True)
-    with as_sender(system.admin), boa.reverts("ownable: caller is not the owner"):
-        t.transfer_ownership(system.admin)
-    with as_sender(system.admin), boa.reverts("ownable: caller is not the owner"):
-        t.renounce_ownership()
+def test_the_deployer_keeps_nothing(people):
+    deployer, minter = people["alice"], people["bob"]
+    t = load("NetworkToken", "X", "X", 10, minter, sender=deployer)
+    assert t.MINTER() == minter
+    # snekmate's token makes its deployer owner and minter; the constructor undoes both.
+    with as_sender(deployer), boa.reverts("token: not the minter"):
+        t.mint(deployer, 1)
+    with as_sender(minter):
+        t.mint(deployer, 1)
+    assert t.balanceOf(deployer) == 1
 
 
 @pytest.mark.parametrize("role", ["admin", "reporter", "guardian", "treasury"])
 def test_roles_cannot_mint(system, role):
     who = getattr(system, role)
-    with as_sender(who), boa.reverts("erc20: access is denied"):
+    with as_sender(who), boa.reverts("token: not the minter"):
         system.token.mint(who, 1)
 
 
 def test_strangers_cannot_mint(system, people):
     for who in people.values():
-        with as_sender(who), boa.reverts("erc20: access is denied"):
+        with as_sender(who), boa.reverts("token: not the minter"):
             system.token.mint(who, 1)
 
 
@@ -111,44 +107,6 @@ def test_cap_is_never_passed(system, people, amounts):
 def test_mint_to_zero_address_refused(system):
     with as_sender(system.distributor.address), boa.reverts("erc20: mint to the zero address"):
         system.token.mint(ZERO_ADDRESS, 1)
-
-
-def test_deployment_handover_drops_the_deployers_right(fresh, people):
-    owner, t = fresh
-    distributor = people["dave"]
-    assert t.owner() == owner and t.is_minter(owner)
-    with as_sender(people["alice"]), boa.reverts("ownable: caller is not the owner"):
-        t.set_minter(distributor, True)
-    with as_sender(owner), boa.reverts("erc20: minter is owner address"):
-        t.set_minter(owner, False)
-    with as_sender(owner), boa.reverts("erc20: minter is the zero address"):
-        t.set_minter(ZERO_ADDRESS, True)
-    with as_sender(owner):
-        t.set_minter(distributor, True)
-    changed = [fields(e) for e in events(t, "RoleMinterChanged")]
-    assert changed == [{"minter": distributor, "status": True}]
-    with as_sender(people["alice"]), boa.reverts("ownable: caller is not the owner"):
-        t.renounce_ownership()
-    with as_sender(owner):
-        t.renounce_ownership()
-    assert t.owner() == ZERO_ADDRESS and not t.is_minter(owner) and t.is_minter(distributor)
-    with as_sender(owner), boa.reverts("erc20: access is denied"):
-        t.mint(owner, 1)
-    with as_sender(distributor):
-        t.mint(people["bob"], 5)
-    assert t.balanceOf(people["bob"]) == 5
-
-
-def test_transfer_ownership_moves_the_owners_minting_right(fresh, people):
-    owner, t = fresh
-    new = people["carol"]
-    with as_sender(owner), boa.reverts("erc20: new owner is the zero address"):
-        t.transfer_ownership(ZERO_ADDRESS)
-    with as_sender(owner):
-        t.transfer_ownership(new)
-    assert t.owner() == new and t.is_minter(new) and not t.is_minter(owner)
-    with as_sender(owner), boa.reverts("erc20: access is denied"):
-        t.mint(owner, 1)
 
 
 # --- ERC-20 behaviour -------------------------------------------------------------

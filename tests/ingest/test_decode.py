@@ -10,6 +10,7 @@ import pytest
 from eth_abi import encode
 from eth_utils import keccak
 
+from indexer.chain.system import EVENTS
 from indexer.chain.rpc import LOGS
 from indexer.ingest.decode import addresses, decode, decoders, topics_filter
 
@@ -108,5 +109,5 @@ def test_logs_that_are_not_well_formed_events_of_the_deployment_are_skipped(log:
 def test_the_query_asks_for_the_deployments_addresses_and_the_stored_events_only() -> None:
     assert addresses(MANIFEST) == sorted(a.lower() for a in CONTRACTS.values())
     [wanted] = topics_filter()
-    assert len(wanted) == 8 and PAYMENT in wanted and TRANSFER in wanted and FINALIZED in wanted
+    assert len(wanted) == len(EVENTS) == 12 and PAYMENT in wanted and TRANSFER in wanted and FINALIZED in wanted
     assert APPROVAL not in wanted

@@ -128,6 +128,25 @@ def test_demand_flags_funded_and_rewarded_payers_only(database_url: str) -> None
     assert report.summary["suspect_payments_usd"] == "100" and report.summary["all_payments_usd"] == "700"
 
 
+def test_rewards_claimed_to_a_fresh_address_do_not_launder_its_payments(database_url: str) -> None:
+    """A claims to a new address R (no transfer from A shows it) and R pays: R's payment is suspect."""
+    engine = scenario(database_url)
+    r = f"0x{0xa9:040x}"
+    with engine.begin() as conn:
+        c = Chain(conn)
+        c.emit("reward_claimed", DIST, at(5, 1), account=B, subsidy=10 * T, revenue=30 * USD)
+        c.emit("reward_recipient", DIST, at(5, 1), account=B, recipient=r, subsidy=10 * T, revenue=30 * USD)
+        c.emit("transfer", PUSD, at(5, 1), sender=DIST, receiver=r, value=30 * USD)
+        pay(c, r, 5, 30 * USD, 2 * USD)
+        finalize(c, 5, 0, 28 * USD, 100_000_000)
+    with engine.connect() as conn:
+        report = build.demand(conn, INFO, "epoch")
+    accounts = {a["account"]: a for a in report.extra["suspect_accounts"]}
+    assert set(accounts) == {W, r}
+    assert accounts[r]["suspect_paid_usd"] == "30"
+    assert "received the claimed rewards of a rewarded account " + B in accounts[r]["evidence"]
+
+
 def test_empty_database_and_unknown_interval_are_refused(database_url: str) -> None:
     engine = make_engine(database_url)
     create(engine)
