@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from indexer.settle.merkle import Entitlement, EntitlementTree, leaf_hash
 from tests.contracts.conftest import ROOT_DELAY
 from tests.contracts.support import (
-    MAX_EPOCHS, ZERO32, as_sender, assert_spec_event_abi, assert_spec_topics, events, fields, now, set_time,
+    MAX_EPOCHS, ZERO32, ZERO_ADDRESS, as_sender, assert_spec_event_abi, assert_spec_topics, events, fields, now, set_time,
     transfers,
 )
 from indexer.chain import system as declared
@@ -817,6 +817,256 @@ def test_pausing_claims(system, people):
         d.unpause()
     s.claim(tree, alice)
     assert s.token.balanceOf(alice) == 10
+
+
+# --- backlogs: finalize_range ------------------------------------------------------------
+
+
+def range_finalize(s: System, first: int, last: int, root: bytes, subsidies: list[int], revenues: list[int],
+                   work_units: int = 77, contributors: int = 5, sender=None):
+    with as_sender(sender or s.reporter):
+        s.distributor.finalize_range(first, last, root, subsidies, revenues, work_units, contributors)
+
+
+def test_a_six_epoch_outage_is_caught_up_in_one_transaction(system, people):
+    """Finding: one epoch per root delay could never catch up. With prices posted only before the outage, each
+    epoch of the range gets its own subsidy, revenue and price, the work totals go on the last one, and the
+    backlog is gone: the next epoch finalizes as usual."""
+    s, d = system, system.distributor
+    s.post_price(111)
+    set_time(s.epoch_end(0) - 1)
+    s.post_price(222)  # the last price before the outage
+    s.pay(people["carol"], 100 * USD)  # epoch 0
+    set_time(s.epoch_end(2) + 5)
+    s.pay(people["carol"], 40 * USD)  # epoch 3
+    set_time(s.epoch_end(5))  # epochs 0 to 5 ended while the reporter was down
+    emissions = [d.emission(e) for e in range(6)]
+    pools = [net(s, 100 * USD), 0, 0, net(s, 40 * USD), 0, 0]
+    revenues = [pools[0] - 7, 7, 0, pools[3], 0, 0]  # epoch 0 carries 7 units into epoch 1
+    subsidies = [emissions[0], 0, emissions[2] // 2, emissions[3], 1, emissions[5]]
+    tree = s.tree({people["alice"]: (sum(subsidies), sum(revenues))})
+    range_finalize(s, 0, 5, tree.root, subsidies, revenues)
+    assert [fields(e) for e in events(d, "EpochFinalized")] == [
+        {"epoch": e, "root": tree.root, "subsidy": subsidies[e], "revenue": revenues[e],
+         "work_units": 77 if e == 5 else 0, "contributors": 5 if e == 5 else 0, "price": 222}
+        for e in range(6)
+    ]
+    assert (d.next_epoch(), d.subsidy_finalized(), d.revenue_finalized()) == (6, sum(subsidies), sum(revenues))
+    assert d.scheduled_total() == sum(emissions) and d.revenue_carry() == 0
+    s.claim(tree, people["alice"])
+    assert s.token.balanceOf(people["alice"]) == sum(subsidies)
+    ready(s, 6)
+    reporter_finalize(s, 6, b"\x06" * 32, 0, 0)
+    assert d.next_epoch() == 7
+
+
+@pytest.mark.parametrize("case, reason", [
+    ("backwards", "distributor: range out of bounds"),
+    ("too long", "distributor: range out of bounds"),
+    ("short list", "distributor: range length mismatch"),
+    ("not ended", "distributor: epoch not ended"),
+    ("out of order", "distributor: epoch out of order"),
+    ("over emission", "distributor: subsidy over emission"),
+    ("over running pool", "distributor: revenue over pool"),
+    ("stale inside", "distributor: stale price"),
+    ("wrong role", "access_control: account is missing role"),
+])
+def test_range_refusals(system, people, case, reason):
+    s, d = system, system.distributor
+    s.post_price()
+    s.pay(people["carol"], 100 * USD)
+    set_time(s.epoch_end(3))
+    first, last, subs, revs, sender = 0, 3, [0] * 4, [0] * 4, None
+    if case == "backwards":
+        first, last = 3, 2
+    elif case == "too long":
+        last = 64
+    elif case == "short list":
+        subs = [0] * 3
+    elif case == "not ended":
+        last, subs, revs = 4, [0] * 5, [0] * 5
+    elif case == "out of order":
+        first, subs, revs = 1, [0] * 3, [0] * 3
+    elif case == "over emission":
+        subs = [0, 0, d.emission(2) + 1, 0]
+    elif case == "over running pool":
+        revs = [net(s, 100 * USD) - 5, 6, 0, 0]  # epoch 1 may only use the 5 units carried over
+    elif case == "stale inside":
+        set_time(s.epoch_end(0) + s.params.max_price_age + 1)  # a price too old for epochs from here on
+        last = (now() - s.genesis) // s.params.epoch_length - 1
+        subs, revs = [0] * (last + 1), [0] * (last + 1)
+    elif case == "wrong role":
+        sender = s.guardian
+    with boa.reverts(reason):
+        range_finalize(s, first, last, b"\x01" * 32, subs, revs, sender=sender)
+    assert d.next_epoch() == 0
+
+
+def test_revoking_a_range_undoes_it_whole(delayed, people):
+    s, d = delayed, delayed.distributor
+    s.pay(people["carol"], 100 * USD)
+    t0 = close(s, 0, {people["alice"]: (10, 10)}, subsidy=10, revenue=10)
+    posted = now()
+    take_effect(s)
+    set_time(s.epoch_end(3))
+    s.post_price()
+    before = {**snapshot(d), "root_posted_at": d.root_posted_at()}
+    bad = s.tree({people["mallory"]: (10**24, 10**6)})
+    range_finalize(s, 1, 3, bad.root, [d.emission(e) for e in (1, 2, 3)], [d.revenue_pool(), 0, 0])
+    with as_sender(s.guardian), boa.reverts("distributor: not the latest root"):
+        d.revoke(1)  # the range is revoked by its last epoch, whole
+    with as_sender(s.guardian):
+        d.revoke(3)
+    assert [fields(e) for e in events(d, "RootRevoked")] == [{"epoch": e, "root": bad.root} for e in (1, 2, 3)]
+    assert {**snapshot(d), "root_posted_at": d.root_posted_at()} == before
+    assert d.root_posted_at() == posted and d.claimable_root() == t0.root
+
+
+# --- the guardian's brake on finalization -------------------------------------------------
+
+
+def test_pausing_finalization(delayed, people):
+    """Finding: a root that reassigns everything could only be revoked, while the next could follow at once."""
+    s, d = delayed, delayed.distributor
+    ready(s, 0)
+    for who in (s.admin, s.reporter, people["mallory"]):
+        with as_sender(who), boa.reverts("access_control: account is missing role"):
+            d.pause_finalization()
+    with as_sender(s.guardian):
+        d.pause_finalization()
+    assert [fields(e) for e in events(d, "FinalizationPaused")] == [{"account": s.guardian}]
+    assert d.finalization_paused() and not d.paused()
+    with as_sender(s.guardian), boa.reverts("distributor: already so"):
+        d.pause_finalization()
+    with boa.reverts("distributor: finalization paused"):
+        reporter_finalize(s, 0, b"\x01" * 32, 0, 0)
+    with boa.reverts("distributor: finalization paused"):
+        range_finalize(s, 0, 0, b"\x01" * 32, [0], [0])
+    for who in (s.guardian, s.reporter, people["mallory"]):
+        with as_sender(who), boa.reverts("access_control: account is missing role"):
+            d.unpause_finalization()
+    with as_sender(s.admin):
+        d.unpause_finalization()
+    assert [fields(e) for e in events(d, "FinalizationUnpaused")] == [{"account": s.admin}]
+    reporter_finalize(s, 0, b"\x01" * 32, 0, 0)
+    assert d.next_epoch() == 1 and not d.finalization_paused()
+
+
+# --- stuck funds: sweep ---------------------------------------------------------------------
+
+
+def test_sweep_moves_only_what_is_not_owed(system, people):
+    """Finding: tokens sent to the distributor directly could never leave it. The sweep takes exactly the surplus:
+    never what finalized epochs owe, what is carried over, or what unfinalized epochs were paid."""
+    s, d, carol, treasury = system, system.distributor, people["carol"], people["dave"]
+    s.pay(carol, 100 * USD)
+    close(s, 0, {people["alice"]: (0, 30 * USD)}, subsidy=0, revenue=30 * USD)  # 30 owed, the rest carried
+    s.pay(carol, 10 * USD)  # epoch 1, not finalized
+    with as_sender(s.admin), boa.reverts("distributor: nothing to sweep"):
+        d.sweep(treasury)
+    with as_sender(carol):
+        s.usd.faucet(7 * USD)
+        s.usd.transfer(d.address, 7 * USD)  # a mistake
+    owed = net(s, 100 * USD) + net(s, 10 * USD)
+    assert d.revenue_owed() == owed and s.usd.balanceOf(d.address) == owed + 7 * USD
+    for who in (s.guardian, s.reporter, carol):
+        with as_sender(who), boa.reverts("access_control: account is missing role"):
+            d.sweep(who)
+    for bad in (ZERO_ADDRESS, d.address):
+        with as_sender(s.admin), boa.reverts("distributor: bad receiver"):
+            d.sweep(bad)
+    with as_sender(s.admin):
+        assert d.sweep(treasury) == 7 * USD
+    assert [fields(e) for e in events(d, "Swept")] == [{"receiver": treasury, "amount": 7 * USD}]
+    assert s.usd.balanceOf(treasury) == 7 * USD and s.usd.balanceOf(d.address) == owed
+    with as_sender(s.admin), boa.reverts("distributor: nothing to sweep"):
+        d.sweep(treasury)
+    s.claim(s.tree({people["alice"]: (0, 30 * USD)}), people["alice"])
+    assert d.revenue_owed() == owed - 30 * USD == s.usd.balanceOf(d.address)
+
+
+def test_sweep_waits_for_a_long_backlog(system, people):
+    s, d = system, system.distributor
+    with as_sender(people["carol"]):
+        s.usd.faucet(1)
+        s.usd.transfer(d.address, 1)
+    s.post_price()
+    set_time(s.epoch_end(63))
+    with as_sender(s.admin), boa.reverts("distributor: finalize the backlog first"):
+        d.sweep(s.admin)
+    range_finalize(s, 0, 0, b"\x01" * 32, [0], [0])
+    with as_sender(s.admin):
+        assert d.sweep(s.admin) == 1
+
+
+# --- claims to another recipient, and one asset at a time ---------------------------------
+
+# A stablecoin that refuses transfers to blacklisted accounts, as USDC does.
+BLACKLIST_TOKEN = """
+# pragma version ~=0.4.3
+balanceOf: public(HashMap[address, uint256])
+allowance: public(HashMap[address, HashMap[address, uint256]])
+blocked: public(HashMap[address, bool])
+
+@external
+def faucet(amount: uint256):
+    self.balanceOf[msg.sender] += amount
+
+@external
+def block(who: address):
+    self.blocked[who] = True
+
+@external
+def approve(spender: address, amount: uint256) -> bool:
+    self.allowance[msg.sender][spender] = amount
+    return True
+
+@external
+def transfer(to: address, amount: uint256) -> bool:
+    assert not self.blocked[to], "blacklisted"
+    self.balanceOf[msg.sender] -= amount
+    self.balanceOf[to] += amount
+    return True
+
+@external
+def transferFrom(owner: address, to: address, amount: uint256) -> bool:
+    assert not self.blocked[to], "blacklisted"
+    self.allowance[owner][msg.sender] -= amount
+    self.balanceOf[owner] -= amount
+    self.balanceOf[to] += amount
+    return True
+"""
+
+
+def test_a_blacklisted_account_still_gets_its_rewards(system, people):
+    """Finding: a stablecoin that refuses the account blocked its subsidy too. The account claims its subsidy
+    alone, and its revenue to an address the stablecoin accepts."""
+    usd = boa.loads(BLACKLIST_TOKEN)
+    s = deploy(system.params, system.genesis, payment_token=usd)
+    d, alice, cold = s.distributor, people["alice"], boa.env.generate_address("cold wallet")
+    s.pay(people["carol"], 100 * USD)
+    tree = close(s, 0, {alice: (50, 20 * USD), people["bob"]: (1, 0)}, subsidy=51, revenue=20 * USD)
+    usd.block(alice)
+    with boa.reverts():
+        s.claim(tree, alice)  # both assets to the account: the stablecoin refuses
+    proof = tree.proof_for(alice)
+    with as_sender(alice):
+        d.claim_to(alice, 50, 20 * USD, proof, True, False)
+    assert [fields(e) for e in events(d, "RewardClaimed")] == [{"account": alice, "subsidy": 50, "revenue": 0}]
+    assert events(d, "RewardRecipient") == [] and d.claimed(alice) == (50, 0)
+    with as_sender(alice), boa.reverts("distributor: nothing to claim"):
+        d.claim_to(alice, 50, 20 * USD, proof, True, False)
+    with as_sender(alice), boa.reverts("distributor: zero recipient"):
+        d.claim_to(ZERO_ADDRESS, 50, 20 * USD, proof)
+    with as_sender(people["mallory"]), boa.reverts("distributor: invalid proof"):
+        d.claim_to(people["mallory"], 50, 20 * USD, proof)  # only the account itself chooses a recipient
+    with as_sender(alice):
+        d.claim_to(cold, 50, 20 * USD, proof)
+    assert [fields(e) for e in events(d, "RewardClaimed")] == [{"account": alice, "subsidy": 0, "revenue": 20 * USD}]
+    assert [fields(e) for e in events(d, "RewardRecipient")] == [
+        {"account": alice, "recipient": cold, "subsidy": 0, "revenue": 20 * USD}]
+    assert (s.token.balanceOf(alice), usd.balanceOf(cold), usd.balanceOf(alice)) == (50, 20 * USD, 0)
+    assert d.claimed(alice) == (50, 20 * USD) and (d.total_minted(), d.total_revenue_paid()) == (50, 20 * USD)
 
 
 # --- reentrancy ------------------------------------------------------------------------
