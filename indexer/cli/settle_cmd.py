@@ -2,12 +2,15 @@
 
 Both check everything they can before they sign, so a refusal leaves the
 chain (the signer's nonce included) and the settlement store as they were:
-`epoch close` reads and checks the whole work file before it even connects
-(the deployment's own contracts are refused as contributors, since rewards
-sent there are lost), then the chain's state, then asks the node whether
-`finalize` would go through from the signer. `claim` asks the node about
-every claim first and pays every good one even when others are refused;
-it fails (non-zero, one `error:` line) only after that, naming the refused.
+`epoch close` checks the range its arguments name, then reads and checks the
+whole work file before it even connects (the deployment's own contracts are
+refused as contributors, since rewards sent there are lost), then the
+chain's state, then asks the node whether `finalize` (or `finalize_range`,
+for `--through`) would go through from the signer. `claim` asks the node
+about every claim first and pays every good one even when others are
+refused; it fails (non-zero, one `error:` line) only after that, naming the
+refused. An account someone else claimed for first is no failure: it is
+listed as already claimed.
 
 Amounts are shown in human units with their names (the network token's
 symbol, 18 decimals; USD at the manifest's `payment_decimals`), converted
@@ -25,11 +28,12 @@ from indexer.chain import manifest as manifests
 from indexer.chain.contracts import Deployment
 from indexer.chain.system import SOURCE
 from indexer.chain.manifest import Manifest
+from indexer.chain.units import PRICE, Unit
 from indexer.cli.common import DeploymentOption, DevAccountOption, KeystoreOption, RpcOption, open_session, require_role, token, usd
 from indexer.cli.output import console
 from indexer.errors import FlywheelError
 from indexer.settle import claim as claiming, workfile
-from indexer.settle.close import EpochPlan, check_finalize, post, preflight, prepare, read_state
+from indexer.settle.close import EpochPlan, check_finalize, check_range, post, preflight, prepare, read_state
 from indexer.settle.store import SettlementStore, default_dir
 
 epoch_app = typer.Typer(help="Settle epochs.", no_args_is_help=True)
@@ -47,16 +51,29 @@ def contract_names(m: Manifest) -> dict[str, str]:
     return {address: name(key) for key, address in m.contracts.items()}
 
 
-def plan_table(plan: EpochPlan, d: Deployment) -> Table:
-    table = Table(title=f"epoch {plan.epoch} closed")
-    table.add_column("item")
-    table.add_column("value", justify="right", overflow="fold")
-    table.add_row("subsidy", token(d).show(plan.subsidy))
-    table.add_row("revenue", usd(d).show(plan.revenue))
-    table.add_row("contributors", f"{plan.contributors:,}")
-    table.add_row("work units", f"{plan.work_units:,}")
-    table.add_row("accounts in tree", f"{len(plan.tree.entitlements):,}")
-    return table
+def plan_tables(plan: EpochPlan, fly: Unit, dollars: Unit) -> list[Table]:
+    """The close's totals; for a range, each epoch's own first, as each was allocated and logged on its own."""
+    tables = []
+    if plan.first != plan.last:
+        # Units in the headers, not on every row: four columns of named amounts would not fit 80 columns.
+        epochs = Table(title=f"{plan.describe()}, each allocated on its own", show_footer=True)
+        epochs.add_column("epoch", "all", justify="right")
+        epochs.add_column(f"subsidy, {fly.name}", fly.plain(plan.subsidy, ","), justify="right", overflow="fold")
+        epochs.add_column(f"revenue, {dollars.name}", dollars.plain(plan.revenue, ","), justify="right", overflow="fold")
+        epochs.add_column(f"{PRICE.name} per {fly.name}", justify="right", overflow="fold")
+        for e in plan.epochs:
+            epochs.add_row(str(e.epoch), fly.plain(e.subsidy, ","), dollars.plain(e.revenue, ","), PRICE.plain(e.price, ","))
+        tables.append(epochs)
+    totals = Table(title=f"{plan.describe()} closed")
+    totals.add_column("item")
+    totals.add_column("value", justify="right", overflow="fold")
+    totals.add_row("subsidy", fly.show(plan.subsidy))
+    totals.add_row("revenue", dollars.show(plan.revenue))
+    totals.add_row("contributors", f"{plan.contributors:,}")
+    totals.add_row("work units", f"{plan.work_units:,}")
+    totals.add_row("accounts in tree", f"{len(plan.tree.entitlements):,}")
+    tables.append(totals)
+    return tables
 
 
 @epoch_app.command("close")
@@ -64,6 +81,8 @@ def close(
     rpc_url: str = RpcOption,
     deployment: Path = DeploymentOption,
     epoch: int = typer.Option(..., "--epoch", min=0, help="The epoch to close (the next one not yet finalized)."),
+    through: int = typer.Option(None, "--through", min=0, help="Close every epoch from --epoch to this one, each "
+                                "allocated on its own, with one root (a backlog after an outage; up to 64 epochs)."),
     work: Path = typer.Option(..., "--work", help="CSV with the header account,work_units."),
     tree_out: Path = typer.Option(None, "--tree-out", help="Also write the tree's standard-v1 dump here."),
     store_dir: Path = StoreOption,
@@ -71,27 +90,32 @@ def close(
     dev_account: int = DevAccountOption,
     keystore: Path = KeystoreOption,
 ) -> None:
-    """Allocate the epoch's emission and revenue pool to work, post the root, write tree and proofs."""
+    """Allocate the epoch's emission and revenue pool to work (each epoch's, with --through), post the root,
+    write tree and proofs."""
+    last = epoch if through is None else through
+    check_range(epoch, last)
     work_units = workfile.load(work, contract_names(manifests.load(deployment)))
     session = open_session(rpc_url, deployment, dev_account, keystore)
     d = session.d
     store = SettlementStore(store_dir or default_dir(deployment))
-    state = read_state(d)
+    state = read_state(d, epoch, last)
     now = d.rpc.timestamp()
     if previous_tree is not None:
         if epoch == 0 or state.next_epoch != epoch:
             raise FlywheelError("--previous-tree only applies when closing the next epoch after the first")
-        preflight(d, state, epoch, now)  # adopting writes to the store: not for a close that will be refused
+        preflight(d, state, epoch, last, now)  # adopting writes to the store: not for a close that will be refused
         store.adopt(epoch - 1, previous_tree, state.latest_root)
-    plan = prepare(d, store, epoch, work_units, now, state)
+    plan = prepare(d, store, epoch, last, work_units, now, state)
     sender = session.sender()
-    require_role(d, "reward_distributor", "reporter", sender.address, f"closing epoch {epoch}")
+    require_role(d, "reward_distributor", "reporter", sender.address, f"closing {plan.describe()}")
     check_finalize(d, sender.address, plan)
     sender.about_to_send()
     post(d, sender.submitter, sender.wallet, store, plan, now, tree_out)
-    console.print(plan_table(plan, d))
+    for table in plan_tables(plan, token(d), usd(d)):
+        console.print(table)
     # The root on a line of its own: inside a table at 80 columns it would wrap and could not be copied whole.
-    console.print(f"root: 0x{plan.tree.root.hex()}\ntree: {store.tree_path(epoch)}\nproofs: {store.proofs_path(epoch)}", markup=False)
+    console.print(f"root: 0x{plan.tree.root.hex()}\ntree: {store.tree_path(last)}\nproofs: {store.proofs_path(last)}",
+                  markup=False)
 
 
 def _account(text: str) -> str:
@@ -144,7 +168,13 @@ def claim(
         sender.about_to_send()
     sent = claiming.pay(d, sender.submitter, sender.wallet, checked.paid)
     refused = checked.refused + sent.refused
+    already = checked.already + sent.already
     console.print(_paid_line(d, sent.paid, len(items)), markup=False)
+    if already:
+        # Someone else's claim paid these accounts first: they have their rewards, so this is no failure.
+        console.print(f"already claimed by someone else: {_accounts(len(already))}", markup=False)
+        for o in already:
+            console.print(f"  {o.entitlement.account}", markup=False)
     if refused:
         console.print(f"refused {_accounts(len(refused))}:", markup=False)
         for r in refused:

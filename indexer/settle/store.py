@@ -1,9 +1,14 @@
-"""The settlement store: each closed epoch's entitlement tree and proofs, as files.
+"""The settlement store: each root's entitlement tree and proofs, as files.
 
-The trees are the store: epoch `E`'s cumulative entitlements are the values of
-its tree, so closing `E + 1` starts from them. A tree is only trusted when its
-root equals the root the chain holds for that epoch, and a lost store is
-rebuilt from a copy of the last tree (`adopt`), checked the same way.
+The trees are the store: a root's cumulative entitlements are the values of
+its tree, kept under the last epoch the root finalized, so closing the next
+epoch starts from the tree under the one before it. A root that finalized a
+range (epochs `F` to `L`) has its tree under `L` alone: the epochs before
+`L` have no root of their own, and any file left under them is from a
+revoked root, so it is removed rather than left to be mistaken for theirs.
+A tree is only trusted when its root equals the root the chain holds, and a
+lost store is rebuilt from a copy of the last tree (`adopt`), checked the
+same way.
 """
 
 from __future__ import annotations
@@ -94,9 +99,23 @@ class SettlementStore:
         """Write the tree before its root is posted, so a crash after posting loses nothing."""
         write_json(self._pending_path(epoch), tree.dump())
 
-    def commit(self, epoch: int, tree: EntitlementTree) -> None:
+    def commit(self, epoch: int, tree: EntitlementTree, first: int | None = None) -> None:
+        """Keep the tree of a root that finalized the epochs `first` (default: `epoch`) to `epoch`."""
         self._publish(epoch, tree)
         self._pending_path(epoch).unlink(missing_ok=True)
+        for inside in range(epoch if first is None else first, epoch):
+            for path in (self.tree_path(inside), self.proofs_path(inside), self._pending_path(inside)):
+                path.unlink(missing_ok=True)
+
+    def find(self, root: bytes, before: int) -> EntitlementTree | None:
+        """The newest stored tree of an epoch below `before` whose root is `root`, or None."""
+        names = (p.name.removeprefix("epoch-").removesuffix(".tree.json") for p in self.root.glob("epoch-*.tree.json"))
+        for epoch in sorted((int(n) for n in names if n.isdigit()), reverse=True):
+            if epoch < before:
+                tree = merkle.load(json.loads(self.tree_path(epoch).read_text()))
+                if tree.root == root:
+                    return tree
+        return None
 
     def discard(self, epoch: int) -> None:
         self._pending_path(epoch).unlink(missing_ok=True)

@@ -24,7 +24,9 @@ class Ops:
             self.w3.provider.make_request("evm_mine", [])
 
     def end_epoch(self, epoch: int) -> None:
-        self.advance_to(self.m.parameters["genesis"] + (epoch + 1) * self.m.parameters["epoch_length"])
+        # A second past the end: anvil stamps the blocks after this one with the same second until its clock
+        # moves, and a price posted at the end itself would still be the ended epoch's (`price_at(end)`).
+        self.advance_to(self.m.epochs.end(epoch) + 1)
 
     def post_price(self, price: int = 50_000_000) -> None:
         Sender(self.d.rpc, dev_account(0), 31337).call(self.d.price_feed.functions.post_price(price), "post_price")

@@ -27,11 +27,11 @@ def _rows(*rows: tuple[str, int]) -> str:
 
 
 def test_bad_work_files_are_refused_by_line_and_change_nothing(deployed: Deployed, ops: Ops, manifest_path: Path, tmp_path: Path) -> None:
-    ops.end_epoch(0)
     ops.post_price()
+    ops.end_epoch(0)
     close_directly(ops, manifest_path, 0, {A: 1})
-    ops.end_epoch(1)
     ops.post_price()  # epoch 1 could be closed: only the work file stands in the way
+    ops.end_epoch(1)
     distributor = deployed.manifest.contracts["reward_distributor"]
     zero = "0x" + "00" * 20
     cases = {
@@ -59,8 +59,8 @@ def test_bad_work_files_are_refused_by_line_and_change_nothing(deployed: Deploye
 
 
 def test_a_signer_without_the_reporter_role_is_refused_before_signing(deployed: Deployed, ops: Ops, manifest_path: Path, tmp_path: Path) -> None:
-    ops.end_epoch(0)
     ops.post_price()
+    ops.end_epoch(0)
     work = tmp_path / "w.csv"
     work.write_text(_rows((A, 1)))
     outsider = dev_account(3).address
