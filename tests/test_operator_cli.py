@@ -75,7 +75,7 @@ def test_a_network_runs_end_to_end_with_the_command_line_alone(anvil, tmp_path: 
     assert status["last_finalized_epoch"] == 0 and status["pending_root"] is None
 
     net("pause", "claims")
-    assert net.status()["paused"] == {"payments": False, "claims": True}
+    assert net.status()["paused"] == {"payments": False, "claims": True, "finalization": False}
     refused = net("claim", "--account", dev_account(4).address, ok=False)
     assert refused.returncode != 0 and "paused" in refused.stderr.lower()
     net("unpause", "claims")

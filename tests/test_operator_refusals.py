@@ -85,6 +85,7 @@ CASES = [
     (["node", "retire", "--node-id", "taken", "--dev-account", "5"], "is not registered"),
     (["pause", "everything"], "'everything'"),
     (["pause", "payments", "--dev-account", "3"], "needs the guardian role on PaymentGateway"),
+    (["pause", "finalization", "--dev-account", "3"], "needs the guardian role on RewardDistributor"),
     (["epoch", "revoke", "--epoch", "0"], "no epoch is finalized yet"),
     (["epoch", "revoke", "--epoch", "-1"], "--epoch"),
     (["chain", "advance"], "exactly one of --seconds N or --to-epoch-end"),
@@ -97,6 +98,8 @@ CASES = [
     (["status", "--format", "xml"], "'xml'"),
     (["status", "--colour"], "no such option"),
     (["claim", "--account", "nothex"], "not an address"),
+    (["epoch", "close", "--epoch", "3", "--through", "2", "--work", "{m}/w.csv"], "--through 2 is before --epoch 3"),
+    (["epoch", "close", "--epoch", "0", "--through", "64", "--work", "{m}/w.csv"], "one close takes at most 64"),
 ]
 # Cases whose --rpc-url or --deployment is itself the bad input.
 RAW_CASES = [
@@ -152,7 +155,8 @@ def test_a_bad_private_key_is_one_line_without_the_key(chain: Chain) -> None:
 
 
 # Refused by the arguments alone, before the node or the manifest is read.
-OFFLINE = {"pause everything", "epoch revoke --epoch -1", "chain advance", "chain advance --seconds 5 --to-epoch-end",
+OFFLINE = {"pause everything", "epoch close --epoch 3 --through 2 --work {m}/w.csv",
+           "epoch close --epoch 0 --through 64 --work {m}/w.csv", "epoch revoke --epoch -1", "chain advance", "chain advance --seconds 5 --to-epoch-end",
            "chain advance --seconds 0", "status --format xml", "status --colour", "claim --account nothex"}
 
 

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 from eth_abi import encode as abi_encode
@@ -34,6 +35,7 @@ from indexer.errors import FlywheelError
 class Target(str, Enum):
     payments = "payments"
     claims = "claims"
+    finalization = "finalization"
 
 
 class StatusFormat(str, Enum):
@@ -77,7 +79,7 @@ def read_status(session: Session) -> Status:
         last_finalized_epoch=next_epoch - 1 if next_epoch else None,
         pending_root="0x" + bytes(dist.latest_root().call()).hex() if pending else None,
         claimable_at=posted + delay if pending else None,
-        paused={"payments": d.payment_gateway.functions.paused().call(), "claims": dist.paused().call()},
+        paused={t.value: lever.fn(d, lever.view).call() for t, lever in LEVERS.items()},
         price=price, price_updated_at=updated_at, revenue_pool_base=dist.revenue_pool().call(),
         minted_base=dist.total_minted().call(), max_supply_base=p["max_supply"],
     )
@@ -103,7 +105,7 @@ def status_table(s: Status, d: Deployment) -> Table:
     table.add_row("current epoch", f"{s.current_epoch}, ends {iso(s.epoch_ends_at)} (in {s.epoch_ends_at - s.now} s)")
     table.add_row("last finalized epoch", "none yet" if s.last_finalized_epoch is None else str(s.last_finalized_epoch))
     table.add_row("pending root", "none" if s.pending_root is None else f"{s.pending_root[:18]}…, claimable {iso(s.claimable_at or 0)}")
-    table.add_row("paused", ", ".join(k for k, v in s.paused.items() if v) or "nothing")
+    table.add_row("pauses", ", ".join(f"{k} {'paused' if v else 'running'}" for k, v in s.paused.items()))
     table.add_row("price", f"{PRICE.show(s.price)} per {fly.name}, {s.now - s.price_updated_at} s old" if s.price else "none posted")
     table.add_row("revenue pool", dollars.show(s.revenue_pool_base))
     table.add_row("minted", f"{fly.show(s.minted_base)} of {fly.show(s.max_supply_base)}")
@@ -269,36 +271,55 @@ def node_retire(node_id_text: str = NodeIdOption, rpc_url: str = RpcOption, depl
 
 # --- pause, unpause, revoke ------------------------------------------------------------------
 
-CONTRACT_OF = {Target.payments: "payment_gateway", Target.claims: "reward_distributor"}
+@dataclass(frozen=True)
+class Lever:
+    """One pause switch: the contract that holds it and the names of its view and its two functions."""
+
+    contract: str  # manifest key
+    view: str
+    pause: str
+    unpause: str
+    noun: str  # "claims are", "finalization is": how the messages name it
+
+    def fn(self, d: Deployment, name: str) -> Any:
+        return getattr(getattr(d, self.contract).functions, name)()
+
+
+LEVERS = {
+    Target.payments: Lever("payment_gateway", "paused", "pause", "unpause", "payments are"),
+    Target.claims: Lever("reward_distributor", "paused", "pause", "unpause", "claims are"),
+    # A separate brake from claims: a suspect root waiting out its delay is stopped without stopping claims.
+    Target.finalization: Lever("reward_distributor", "finalization_paused", "pause_finalization", "unpause_finalization",
+                               "finalization is"),
+}
 
 
 def _set_paused(target: Target, paused: bool, rpc_url: str | None, deployment: Path, dev_account: int | None,
                 keystore: Path | None) -> None:
     session = open_session(rpc_url, deployment, dev_account, keystore)
-    d, key = session.d, CONTRACT_OF[target]
-    contract = getattr(d, key).functions
-    if contract.paused().call() == paused:
-        console.print(f"{target.value} are already {'paused' if paused else 'running'}: nothing sent")
+    d, lever = session.d, LEVERS[target]
+    if lever.fn(d, lever.view).call() == paused:
+        console.print(f"{lever.noun} already {'paused' if paused else 'running'}: nothing sent")
         return
     sender = session.sender()
     # Pausing is the guardian's quick brake; resuming is the admin's considered decision.
-    require_role(d, key, "guardian" if paused else "admin", sender.address, "pausing" if paused else "unpausing")
-    sender.call(contract.pause() if paused else contract.unpause(), f"{'pausing' if paused else 'unpausing'} {target.value}")
+    require_role(d, lever.contract, "guardian" if paused else "admin", sender.address, "pausing" if paused else "unpausing")
+    sender.call(lever.fn(d, lever.pause if paused else lever.unpause), f"{'pausing' if paused else 'unpausing'} {target.value}")
     console.print(f"{target.value} {'paused' if paused else 'resumed'}")
 
 
-TargetArgument = typer.Argument(..., case_sensitive=False, help="payments or claims.")
+TargetArgument = typer.Argument(..., case_sensitive=False, help="payments, claims or finalization.")
 
 
 def pause(target: Target = TargetArgument, rpc_url: str = RpcOption, deployment: Path = DeploymentOption,
           dev_account: int = DevAccountOption, keystore: Path = KeystoreOption) -> None:
-    """Pause payments or claims (guardian only)."""
+    """Pause payments, claims or finalization (guardian only)."""
     _set_paused(target, True, rpc_url, deployment, dev_account, keystore)
 
 
 def unpause(target: Target = TargetArgument, rpc_url: str = RpcOption, deployment: Path = DeploymentOption,
             dev_account: int = DevAccountOption, keystore: Path = KeystoreOption) -> None:
-    """Resume payments or claims (admin only)."""
+    """Resume payments, claims or finalization (admin only)."""
     _set_paused(target, False, rpc_url, deployment, dev_account, keystore)
 
 
@@ -317,4 +338,7 @@ def revoke(epoch: int = typer.Option(..., "--epoch", min=0, help="The latest fin
     sender = session.sender()
     require_role(d, "reward_distributor", "guardian", sender.address, "revoking a root")
     sender.call(d.reward_distributor.functions.revoke(epoch), f"revoking epoch {epoch}")
-    console.print(f"revoked epoch {epoch}'s root {s.pending_root}; close epoch {epoch} again with a corrected work file")
+    # A root that closed a range is revoked whole: every epoch of it is open again.
+    first = d.reward_distributor.functions.next_epoch().call()
+    again = f"epoch {epoch}" if first == epoch else f"epochs {first} to {epoch} (--epoch {first} --through {epoch})"
+    console.print(f"revoked epoch {epoch}'s root {s.pending_root}; close {again} again with a corrected work file")
