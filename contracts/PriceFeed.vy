@@ -174,3 +174,34 @@ def price_at(t: uint256) -> (uint256, uint256):
         else:
             high = middle
     return self._price(found), self._updated_at(found)
+
+
+@external
+@view
+def price_after(t: uint256) -> (uint256, uint256):
+    """
+    @notice The first price posted after time `t`, and when it was posted.
+            The distributor falls back on it for an epoch whose end saw no
+            fresh price, so that a reporter down for longer than the price
+            age cannot block finalization for ever.
+    @dev A binary search over the rounds, at most `MAX_SEARCH_STEPS` reads.
+    @param t A Unix time.
+    @return (price, updated_at); (0, 0) when nothing was posted after `t`.
+    """
+    word: uint256 = self._latest
+    if self._updated_at(word) <= t:
+        return 0, 0
+    # Invariant: round `low` was posted at or before `t` (round 0 counts as
+    # posted at time 0) and round `high` after it.
+    low: uint256 = 0
+    high: uint256 = word >> ROUND_SHIFT
+    for _: uint256 in range(MAX_SEARCH_STEPS):
+        if high - low <= 1:
+            break
+        middle: uint256 = (low + high) // 2
+        if self._updated_at(self._rounds[middle]) <= t:
+            low = middle
+        else:
+            high = middle
+    word = self._rounds[high]
+    return self._price(word), self._updated_at(word)

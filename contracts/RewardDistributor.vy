@@ -64,6 +64,7 @@ interface IPaymentGateway:
 
 interface IPriceFeed:
     def price_at(t: uint256) -> (uint256, uint256): view
+    def price_after(t: uint256) -> (uint256, uint256): view
     def GENESIS() -> uint256: view
     def EPOCH_LENGTH() -> uint256: view
 
@@ -230,7 +231,7 @@ def _folded(schedule: uint256) -> (uint256, uint256, uint256):
 def _price(epoch: uint256) -> uint256:
     """
     @dev The price of `epoch`: the last one posted at or before its end,
-         refused when it was posted more than `MAX_PRICE_AGE` before it.
+         if it was posted at most `MAX_PRICE_AGE` before that end.
     @param epoch The epoch.
     @return uint256 USD per whole token, 8 decimals.
     """
@@ -238,8 +239,27 @@ def _price(epoch: uint256) -> uint256:
     price: uint256 = 0
     updated_at: uint256 = 0
     price, updated_at = staticcall PRICE_FEED.price_at(end)
-    assert price > 0, "distributor: no price"
-    assert updated_at + MAX_PRICE_AGE >= end, "distributor: stale price"
+    if price == 0 or updated_at + MAX_PRICE_AGE < end:
+        price = self._late_price(end, price)
+    return price
+
+
+@internal
+@view
+def _late_price(end: uint256, stale: uint256) -> uint256:
+    """
+    @dev The price of an epoch whose end saw no fresh price: the first one
+         posted after that end. Without it an outage longer than the price
+         age would leave epochs no price could ever be posted for, and
+         block finalization for good; the reporter posts a price and goes on.
+    @param end The epoch's end.
+    @param stale The last price before the end, 0 when there was none.
+    @return uint256 USD per whole token, 8 decimals.
+    """
+    price: uint256 = (staticcall PRICE_FEED.price_after(end))[0]
+    if stale == 0:
+        assert price > 0, "distributor: no price"
+    assert price > 0, "distributor: stale price"
     return price
 
 
@@ -365,8 +385,8 @@ def finalize(epoch: uint256, root: bytes32, subsidy: uint256, revenue: uint256, 
     price: uint256 = 0
     price_time: uint256 = 0
     price, price_time = staticcall PRICE_FEED.price_at(end)
-    assert price > 0, "distributor: no price"
-    assert price_time + MAX_PRICE_AGE >= end, "distributor: stale price"
+    if price == 0 or price_time + MAX_PRICE_AGE < end:
+        price = self._late_price(end, price)
     log EpochFinalized(
         epoch=epoch, root=root, subsidy=subsidy, revenue=revenue,
         work_units=work_units, contributors=contributors, price=price,

@@ -163,8 +163,10 @@ def pay(amount: str = typer.Option(..., "--amount", help="USD to pay, gross (the
     gateway = d.payment_gateway.address
     if d.payment_token.functions.allowance(sender.address, gateway).call() < base:
         sender.call(d.payment_token.functions.approve(gateway, base), "approving the gateway")
-    sender.call(d.payment_gateway.functions.pay(base, ref), "paying")
-    fee = base * d.manifest.parameters["fee_bps"] // 10_000
+    # The fee is read now and passed as the most the payment accepts: a fee raised before it is mined reverts it.
+    fee_bps = d.payment_gateway.functions.fee_bps().call()
+    sender.call(d.payment_gateway.functions.pay(base, ref, fee_bps), "paying")
+    fee = -(-base * fee_bps // 10_000)  # the gateway rounds the fee up
     console.print(f"paid {dollars.show(base)} from {sender.address}: fee {dollars.show(fee)} to the treasury, "
                   f"{dollars.show(base - fee)} to epoch {d.payment_gateway.functions.current_epoch().call()}'s revenue pool")
 

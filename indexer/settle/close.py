@@ -58,6 +58,15 @@ class EpochState:
     income: int  # the gateway's epoch_revenue(epoch): net payments into it
     price: int  # the feed's price_at(end of epoch); 0 when none was posted by then
     price_updated_at: int
+    price_after_end: int = 0  # the feed's price_after(end of epoch): it stands in when `price` is stale or missing
+
+    def logged_price(self, max_price_age: int, end: int) -> int:
+        """The price the distributor logs for the epoch: the last one posted by its end if fresh, else the first
+        one posted after its end (so that an outage longer than the price age blocks nothing for good); 0 when
+        neither exists."""
+        if self.price and self.price_updated_at + max_price_age >= end:
+            return self.price
+        return self.price_after_end
 
 
 @dataclass(frozen=True)
@@ -103,12 +112,13 @@ def read_state(d: Deployment, first: int, last: int) -> ChainState:
             (at["dist"], distributor("emission", epoch), ["uint256"]),
             (at["gateway"], gateway("epoch_revenue", epoch), ["uint256"]),
             (at["feed"], feed("price_at", d.manifest.epochs.end(epoch)), ["uint256", "uint256"]),
+            (at["feed"], feed("price_after", d.manifest.epochs.end(epoch)), ["uint256", "uint256"]),
         ]
     answers = _reads(d, calls)
     epochs = tuple(
-        EpochState(epoch, emission[0], income[0], price, updated_at)
-        for epoch, emission, income, (price, updated_at) in zip(
-            range(first, last + 1), answers[0::3], answers[1::3], answers[2::3])
+        EpochState(epoch, emission[0], income[0], price, updated_at, after[0])
+        for epoch, emission, income, (price, updated_at), after in zip(
+            range(first, last + 1), answers[0::4], answers[1::4], answers[2::4], answers[3::4])
     )
     return ChainState(
         next_epoch=dist.next_epoch().call(),
@@ -138,12 +148,14 @@ def preflight(d: Deployment, state: ChainState, first: int, last: int, now: int)
         raise ValueError(f"the chain state read is not that of epochs {first} to {last}")
     for s in state.epochs:
         end = d.manifest.epochs.end(s.epoch)
+        if s.logged_price(state.max_price_age, end):
+            continue
         if s.price == 0:
-            raise FlywheelError(f"no price was posted by the end of epoch {s.epoch} ({iso(end)}): "
-                                "each epoch takes the last price posted at or before its end")
-        if s.price_updated_at + state.max_price_age < end:
-            raise FlywheelError(f"the price of epoch {s.epoch} is stale: the last one posted by its end ({iso(end)}) "
-                                f"was posted at {iso(s.price_updated_at)}, more than {state.max_price_age} s before")
+            raise FlywheelError(f"no price was posted by the end of epoch {s.epoch} ({iso(end)}) nor since: "
+                                "post one with `flywheel price post`")
+        raise FlywheelError(f"the price of epoch {s.epoch} is stale: the last one posted by its end ({iso(end)}) "
+                            f"was posted at {iso(s.price_updated_at)}, more than {state.max_price_age} s before, "
+                            "and none since: post one with `flywheel price post`, which then stands for it")
 
 
 @dataclass(frozen=True)
@@ -193,19 +205,20 @@ class EpochPlan:
 
 
 def plan(epochs: Sequence[EpochState], carry: int, work: Mapping[str, int], previous: Mapping[str, tuple[int, int]],
-         chain_id: int, distributor: str) -> EpochPlan:
+         chain_id: int, distributor: str, prices: Sequence[int] | None = None) -> EpochPlan:
     """Split each epoch's whole emission and revenue pool by work, epoch by epoch, onto everyone's earlier
-    entitlements. An epoch's pool is the carry before it plus its income; what it leaves is carried on."""
+    entitlements. An epoch's pool is the carry before it plus its income; what it leaves is carried on.
+    `prices` are what the epochs' events will log (default: each epoch's price at its end)."""
     cumulative = dict(previous)
     done = []
-    for s in epochs:
+    for s, price in zip(epochs, prices or [s.price for s in epochs]):
         pool = carry + s.income
         subsidy = allocate(s.emission, work)
         revenue = allocate(pool, work)
         for account in work:
             old_subsidy, old_revenue = cumulative.get(account, (0, 0))
             cumulative[account] = (old_subsidy + subsidy[account], old_revenue + revenue[account])
-        done.append(EpochAllocation(s.epoch, sum(subsidy.values()), sum(revenue.values()), s.price,
+        done.append(EpochAllocation(s.epoch, sum(subsidy.values()), sum(revenue.values()), price,
                                     {a: (subsidy[a], revenue[a]) for a in work}))
         carry = pool - done[-1].revenue
     entitlements = [Entitlement(a, s, r) for a, (s, r) in sorted(cumulative.items(), key=lambda kv: kv[0].lower())]
@@ -226,8 +239,9 @@ def prepare(d: Deployment, store: SettlementStore, first: int, last: int, work: 
     """Everything short of posting: the checks, the earlier entitlements, the new tree. Writes nothing."""
     preflight(d, state, first, last, now)
     previous = previous_entitlements(store, first, state)
+    prices = [s.logged_price(state.max_price_age, d.manifest.epochs.end(s.epoch)) for s in state.epochs]
     return plan(state.epochs, state.carry, work, previous, d.manifest.chain_id,
-                d.manifest.contracts["reward_distributor"])
+                d.manifest.contracts["reward_distributor"], prices)
 
 
 def _finalize_data(d: Deployment, p: EpochPlan) -> bytes:

@@ -45,6 +45,11 @@ class History:
         i = bisect.bisect_right(self.times, t)
         return (self.prices[i - 1], self.times[i - 1]) if i else (0, 0)
 
+    def after(self, t: int) -> tuple[int, int]:
+        """What `price_after` should answer: the first post made after `t`."""
+        i = bisect.bisect_right(self.times, t)
+        return (self.prices[i], self.times[i]) if i < len(self.times) else (0, 0)
+
     def probes(self) -> set[int]:
         """Every posting time and its neighbours, and times before and after them all."""
         return {0, 1} | {t + d for t in self.times for d in (-1, 0, 1)} | {self.times[-1] + 10**9, 2**256 - 1}
@@ -189,6 +194,7 @@ def test_fifty_rounds_against_a_reference(system):
     probes = history.probes() | {rng.randrange(history.times[0] - 10, history.times[-1] + 10) for _ in range(200)}
     for probe in sorted(probes):
         assert system.feed.price_at(probe) == history.at(probe), probe
+        assert system.feed.price_after(probe) == history.after(probe), probe
 
 
 @settings(max_examples=25, deadline=None)
@@ -205,6 +211,7 @@ def test_price_at_matches_the_reference(system, posts, extra):
         history.add(post(system, price, now() + wait), price)
     for probe in sorted(history.probes() | set(extra)):
         assert system.feed.price_at(probe) == history.at(probe), probe
+        assert system.feed.price_after(probe) == history.after(probe), probe
 
 
 def test_the_usual_price_at_costs_about_what_latest_price_costs():

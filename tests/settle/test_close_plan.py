@@ -169,3 +169,18 @@ def test_a_single_epoch_prints_its_totals_alone() -> None:
     p = plan(_states(0, [(100_000 * 10**18, 950_000_000, 50_000_000)]), 0, {A: 1}, {}, CHAIN_ID, DISTRIBUTOR)
     tables = plan_tables(p, FLY, USD)
     assert [t.title for t in tables] == ["epoch 0 closed"]
+
+
+def test_an_epoch_whose_end_saw_no_fresh_price_takes_the_first_one_posted_after_it() -> None:
+    """After an outage longer than the price age, a new price lets the epochs go on: they log it."""
+    now = EPOCHS.end(5)
+    stale = _priced(_state(2, 5), 4, 5, EPOCHS.end(4) - AGE - 1)
+    late = ChainState(**(vars(stale) | {"epochs": tuple(
+        EpochState(s.epoch, s.emission, s.income, s.price, s.price_updated_at, 9 if s.epoch == 4 else 0)
+        for s in stale.epochs)}))
+    preflight(D, late, 2, 5, now)
+    logged = [s.logged_price(AGE, EPOCHS.end(s.epoch)) for s in late.epochs]
+    assert logged == [5, 5, 9, 5]
+    none = ChainState(**(vars(late) | {"epochs": tuple(
+        EpochState(s.epoch, s.emission, s.income, 0, 0, 0) if s.epoch == 3 else s for s in late.epochs)}))
+    assert _refusal(none, 2, 5, now).startswith("no price was posted by the end of epoch 3")
