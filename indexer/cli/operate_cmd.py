@@ -106,8 +106,11 @@ def status_table(s: Status, d: Deployment) -> Table:
     table.add_row("last finalized epoch", "none yet" if s.last_finalized_epoch is None else str(s.last_finalized_epoch))
     table.add_row("pending root", "none" if s.pending_root is None else f"{s.pending_root[:18]}…, claimable {iso(s.claimable_at or 0)}")
     table.add_row("pauses", ", ".join(f"{k} {'paused' if v else 'running'}" for k, v in s.paused.items()))
-    table.add_row("price", f"{PRICE.show(s.price)} per {fly.name}, {s.now - s.price_updated_at} s old" if s.price else "none posted")
-    table.add_row("revenue pool", dollars.show(s.revenue_pool_base))
+    age = s.now - s.price_updated_at
+    stale = ", older than the price age: post one before this epoch ends" if age > d.manifest.parameters["max_price_age"] else ""
+    table.add_row("price", f"{PRICE.show(s.price)} per {fly.name}, {age} s old{stale}" if s.price else "none posted")
+    next_epoch = 0 if s.last_finalized_epoch is None else s.last_finalized_epoch + 1
+    table.add_row("revenue pool", f"{dollars.show(s.revenue_pool_base)} for epoch {next_epoch}, the next to close")
     table.add_row("minted", f"{fly.show(s.minted_base)} of {fly.show(s.max_supply_base)}")
     return table
 

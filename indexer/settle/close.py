@@ -89,7 +89,7 @@ def check_range(first: int, last: int) -> None:
         raise FlywheelError(f"--through {last} is before --epoch {first}: a range runs forward")
     if last - first + 1 > MAX_RANGE:
         raise FlywheelError(f"epochs {first} to {last} are {last - first + 1} epochs; one close takes at most {MAX_RANGE}: "
-                            f"close them in parts (--epoch {first} --through {first + MAX_RANGE - 1} first)")
+                            f"close them in parts, the first with --epoch {first} and --through {first + MAX_RANGE - 1} at most")
     if last >= MAX_EPOCHS:
         raise FlywheelError(f"epoch {last} is past the last epoch the distributor can finalize, {MAX_EPOCHS - 1}")
 
