@@ -39,8 +39,8 @@ from indexer.chain.params import Params
 from tests.helpers import free_port  # also imported from here by tests/test_wheel.py and tests/ingest/test_follow.py
 
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-settings.register_profile("ci", settings.get_profile("ci"), stateful_step_count=60)
-settings.register_profile("dev", max_examples=3, stateful_step_count=30)
+settings.register_profile("ci", settings.get_profile("ci"), stateful_step_count=200)
+settings.register_profile("dev", max_examples=3, stateful_step_count=200)
 settings.load_profile("ci" if CI else "dev")
 
 
