@@ -658,6 +658,22 @@ class Flywheel(RuleBasedStateMachine):
         # A root that was never posted.
         return self.s.tree({a: (7, 7) for a in self.contributors})
 
+    def _claim_reason(self, account: str, cs: int, cr: int, proof: list[bytes], ds: int, dr: int) -> str | None:
+        """Why a single claim paying (ds, dr) would revert, in the distributor's order; None if it pays."""
+        m = self.m
+        cap_s, cap_r = self.caps()
+        if m.claims_paused:
+            return "distributor: claims paused"
+        if ds == 0 and dr == 0:
+            return "distributor: nothing to claim"
+        if not self._leaf_ok(account, cs, cr, proof):
+            return "distributor: invalid proof"
+        if m.minted + ds > cap_s:
+            return "distributor: subsidy over finalized"
+        if m.revenue_paid + dr > cap_r:
+            return "distributor: revenue over finalized"
+        return None
+
     def _leaf_ok(self, account: str, cs: int, cr: int, proof: list[bytes]) -> bool:
         c = self.claimable()
         if c is None:
@@ -691,18 +707,7 @@ class Flywheel(RuleBasedStateMachine):
         account, cs, cr, proof = self._entry(self._pick_tree(source), who, tamper)
         have_s, have_r = m.claimed[account]
         ds, dr = max(0, cs - have_s), max(0, cr - have_r)
-        cap_s, cap_r = self.caps()
-        reason = None
-        if m.claims_paused:
-            reason = "distributor: claims paused"
-        elif ds == 0 and dr == 0:
-            reason = "distributor: nothing to claim"
-        elif not self._leaf_ok(account, cs, cr, proof):
-            reason = "distributor: invalid proof"
-        elif m.minted + ds > cap_s:
-            reason = "distributor: subsidy over finalized"
-        elif m.revenue_paid + dr > cap_r:
-            reason = "distributor: revenue over finalized"
+        reason = self._claim_reason(account, cs, cr, proof, ds, dr)
         before = self.balances([account])[account]
         with as_sender(account if sender == "self" else self.actors[sender]):
             ok = self.expect("claim", reason, lambda: self.d.claim(account, cs, cr, proof))
@@ -747,20 +752,8 @@ class Flywheel(RuleBasedStateMachine):
         have_s, have_r = m.claimed[account]
         ds = cs - have_s if take_s and cs > have_s else 0
         dr = cr - have_r if take_r and cr > have_r else 0
-        cap_s, cap_r = self.caps()
-        reason = None
-        if recipient == ZERO_ADDRESS:
-            reason = "distributor: zero recipient"
-        elif m.claims_paused:
-            reason = "distributor: claims paused"
-        elif ds == 0 and dr == 0:
-            reason = "distributor: nothing to claim"
-        elif not self._leaf_ok(account, cs, cr, proof):
-            reason = "distributor: invalid proof"
-        elif m.minted + ds > cap_s:
-            reason = "distributor: subsidy over finalized"
-        elif m.revenue_paid + dr > cap_r:
-            reason = "distributor: revenue over finalized"
+        reason = "distributor: zero recipient" if recipient == ZERO_ADDRESS else None
+        reason = reason or self._claim_reason(account, cs, cr, proof, ds, dr)
         watched = [account, recipient] if recipient != ZERO_ADDRESS else [account]
         before = self.balances(watched)
         if assets == "both":
