@@ -20,7 +20,7 @@ from pathlib import Path
 from indexer.db import migrate
 from indexer.db.engine import make_engine
 from indexer.ingest.store import bulk_insert
-from indexer.reports import build
+from indexer.reports import build, demand as demands
 from indexer.reports.queries import DeploymentInfo
 
 GENESIS, LENGTH = 1_700_000_000, 3600
@@ -80,7 +80,7 @@ def main() -> None:
     info = DeploymentInfo(31337, GENESIS, LENGTH, 6, CONTRACTS)
     for name, make in (("real-yield per epoch", lambda c: build.real_yield(c, info, "epoch")),
                        ("real-yield per week", lambda c: build.real_yield(c, info, "week")),
-                       ("demand per epoch", lambda c: build.demand(c, info, "epoch"))):
+                       ("demand per epoch", lambda c: demands.demand(c, info, "epoch"))):
         timings = []
         for _ in range(3):
             with engine.connect() as conn:

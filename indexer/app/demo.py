@@ -22,7 +22,7 @@ from indexer.chain import anvil
 from indexer.chain.manifest import Manifest, load
 from indexer.db import engine as engines
 from indexer.errors import FlywheelError
-from indexer.reports import build
+from indexer.reports import build, demand as demands
 from indexer.reports.model import Report
 from indexer.reports.render import save
 from indexer.sim.scenario import Scenario
@@ -96,7 +96,7 @@ def run_demo(port: int, out_dir: Path, epochs: int, seed: int, *, log: Log = qui
     engine = engines.make_engine(url)
     try:
         real_yield = reports.read(engine, lambda conn, d: build.real_yield(conn, d, "epoch"), m)
-        demand = reports.read(engine, lambda conn, d: build.demand(conn, d, "epoch"), m)
+        demand = reports.read(engine, lambda conn, d: demands.demand(conn, d, "epoch"), m)
     finally:
         engine.dispose()
     png, html = out_dir / "real-yield.png", out_dir / "real-yield.html"

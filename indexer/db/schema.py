@@ -32,6 +32,7 @@ _TYPES = {"address": ADDRESS, "bytes32": HASH}
 # `(connection, stream, fork_block) -> rows removed` instead.
 APPEND_ONLY = "append-only"  # an event log: its rows above the fork are deleted
 STREAM_STATE = "stream state"  # the indexer's own state, which the commit protocol itself moves back
+CONFIGURATION = "configuration"  # set by a person, not by the chain: a reorg leaves it as it is
 
 
 # Indexes on account columns: random keys, so each insert lands on another page of them. The first
@@ -88,3 +89,14 @@ block_header = _stream_state(
     Column("hash", HASH, nullable=False),
     Column("parent_hash", HASH, nullable=False),
 )
+
+# Accounts the demand screen never treats as suspect (exchanges, OTC desks, a treasury): configuration
+# kept in the database, not passed per report, so state precomputed from it and every reader agree.
+# Replaced whole by `flywheel db allow FILE`. Addresses are lower-case.
+allowed_account = Table(
+    "allowed_account", metadata,
+    Column("account", ADDRESS, primary_key=True),
+    Column("note", Text, nullable=False, default=""),
+    info={"rollback": CONFIGURATION},
+)
+

@@ -36,7 +36,7 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 from sqlalchemy.dialects import postgresql, sqlite
 
 from indexer.chain.manifest import Manifest
-from indexer.db.schema import (APPEND_ONLY, EVENT_TABLES, LOOKUP_INDEXES, STREAM_STATE, block_header,
+from indexer.db.schema import (APPEND_ONLY, CONFIGURATION, EVENT_TABLES, LOOKUP_INDEXES, STREAM_STATE, block_header,
                                checkpoint, deployment, metadata)
 from indexer.errors import FlywheelError
 from indexer.ingest.blocks import Batch, Checkpoint
@@ -171,7 +171,7 @@ def rollback(conn: Connection, stream: Stream, prev: Checkpoint, ancestor: Check
             removed += _undo_append_only(conn, stream, table, ancestor.number)
         elif callable(policy):
             removed += policy(conn, stream, ancestor.number)
-        elif policy != STREAM_STATE:
+        elif policy not in (STREAM_STATE, CONFIGURATION):
             raise FlywheelError(f"table {table.name} declares no rollback policy: a reorg cannot undo it")
     conn.execute(delete(block_header).where(_key(block_header, stream), block_header.c.number > ancestor.number))
     return removed

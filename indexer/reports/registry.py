@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from indexer.reports import build
+from indexer.reports import build, demand as demands
 from indexer.reports.model import Report
 from indexer.reports.queries import DeploymentInfo
 from indexer.reports.realyield import INTERVALS
@@ -68,7 +68,7 @@ INTERVAL = Param("interval", str, "epoch", "epoch, day, week or month, in any ca
 REPORTS: dict[str, ReportSpec] = {spec.name: spec for spec in (
     ReportSpec("real-yield", "Subsidy versus revenue, the real-yield share and coverage, per epoch or calendar interval.",
                build.real_yield, (INTERVAL,)),
-    ReportSpec("demand", "Suspect (self-dealing) revenue, and the share with and without it.", build.demand,
+    ReportSpec("demand", "Suspect (self-dealing) revenue, and the share with and without it.", demands.demand,
                (INTERVAL, Param("top", int, 20, "Suspect accounts to list.", minimum=1))),
     ReportSpec("contributors", "Rewards per account (tokens and USD at the price when claimed), nodes, and concentration.",
                build.contributors, (Param("top", int, None, "Show only the largest accounts.", minimum=1),)),

@@ -186,14 +186,14 @@ def test_bad_input_is_one_line_and_writes_nothing(idle: Busy, tmp_path: Path, ca
 
 
 def test_demand_screen_catches_the_wash_actors_and_no_honest_customer(busy: Busy, tmp_path: Path) -> None:
-    from indexer.reports import build
+    from indexer.reports import demand as demands
     from indexer.reports.source import info_of
 
     database_url = f"sqlite:///{tmp_path / 'd.db'}"
     assert index_once(busy, database_url).returncode == 0
     engine = make_engine(database_url)
     with engine.connect() as conn:
-        report = build.demand(conn, info_of(busy.deployed.manifest), "epoch", top=1000)
+        report = demands.demand(conn, info_of(busy.deployed.manifest), "epoch", top=1000)
     flagged = {row["account"] for row in report.extra["suspect_accounts"]}
     wash = {a.lower() for a in busy.sim.wash_actors()}
     honest = {a.lower() for a in busy.sim.honest_customers()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from indexer.errors import FlywheelError
-from indexer.reports import build
+from indexer.reports import build, demand as demands
 from indexer.db.engine import make_engine
 from indexer.reports.queries import DeploymentInfo
 from tests.reports.eventdb import Chain, create
@@ -120,7 +120,7 @@ def test_longer_intervals_sum_usd_before_dividing(database_url: str) -> None:
 def test_demand_flags_funded_and_rewarded_payers_only(database_url: str) -> None:
     engine = scenario(database_url)
     with engine.connect() as conn:
-        report = build.demand(conn, INFO, "epoch")
+        report = demands.demand(conn, INFO, "epoch")
     accounts = {a["account"]: a for a in report.extra["suspect_accounts"]}
     assert set(accounts) == {W}
     assert accounts[W]["suspect_paid_usd"] == "100" and accounts[W]["payments"] == 1
@@ -140,7 +140,7 @@ def test_rewards_claimed_to_a_fresh_address_do_not_launder_its_payments(database
         pay(c, r, 5, 30 * USD, 2 * USD)
         finalize(c, 5, 0, 28 * USD, 100_000_000)
     with engine.connect() as conn:
-        report = build.demand(conn, INFO, "epoch")
+        report = demands.demand(conn, INFO, "epoch")
     accounts = {a["account"]: a for a in report.extra["suspect_accounts"]}
     assert set(accounts) == {W, r}
     assert accounts[r]["suspect_paid_usd"] == "30"
