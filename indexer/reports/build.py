@@ -72,7 +72,7 @@ def real_yield(conn: Connection, d: q.DeploymentInfo, interval: str) -> Report:
     first = ["epoch_start"] if interval == "epoch" else ["epoch_start", "epoch_end"]
     return Report("real-yield", f"Subsidy versus revenue per {interval}", interval, rows,
                   summarize(facts, rows, interval, d.payment_decimals), REAL_YIELD_COLUMNS,
-                  table_columns=first + REAL_YIELD_TABLE)
+                  table_columns=first + REAL_YIELD_TABLE, epoch_length=d.epoch_length)
 
 
 @exact_decimals
@@ -130,7 +130,7 @@ def contributors(conn: Connection, d: q.DeploymentInfo, top: int | None = None) 
     columns = ["account", "nodes_registered", "nodes_active", "claimed_subsidy_tokens", "claimed_subsidy_usd",
                "claimed_revenue_usd", "claimed_usd", "first_epoch", "last_epoch"]
     return Report("contributors", "Contributors: rewards claimed, valued at the price when claimed", None,
-                  rows[:top] if top else rows, summary, columns)
+                  rows[:top] if top else rows, summary, columns, epoch_length=d.epoch_length)
 
 
 def _nodes_by_owner(conn: Connection, t: q.Tables, d: q.DeploymentInfo) -> dict[str, tuple[int, int, int]]:
@@ -181,7 +181,7 @@ def payback(conn: Connection, d: q.DeploymentInfo, hardware_cost: Decimal, opex_
         raise FlywheelError("--window must be at least 1")
     facts = epoch_facts(conn, d)
     rate = paybacks.node_rate(facts, d.payment_decimals, window)
-    rows = paybacks.scenario_rows(hardware_cost, opex_per_epoch, rate, price_path)
+    rows = paybacks.scenario_rows(hardware_cost, opex_per_epoch, rate, price_path, d.epoch_length)
     breakeven = paybacks.break_even_price(opex_per_epoch, rate)
     summary = {
         "hardware_cost_usd": text(hardware_cost),
@@ -193,7 +193,8 @@ def payback(conn: Connection, d: q.DeploymentInfo, hardware_cost: Decimal, opex_
         "break_even_price_usd": text(breakeven),
         "payback_epochs_at_current_price": next(r["payback_epochs"] for r in rows if r["scenario"] == "current price"),
     }
-    columns = ["scenario", "price_usd", "reward_per_node_per_epoch_usd", "margin_per_epoch_usd", "payback_epochs"]
-    return Report("payback", "Payback of one node at the realised reward rate", None, rows, summary, columns)
+    columns = ["scenario", "price_usd", "reward_per_node_per_epoch_usd", "margin_per_epoch_usd", "payback_epochs", "payback_days"]
+    return Report("payback", "Payback of one node at the realised reward rate", None, rows, summary, columns,
+                  epoch_length=d.epoch_length)
 
 

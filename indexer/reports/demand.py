@@ -45,7 +45,7 @@ def demand(conn: Connection, d: q.DeploymentInfo, interval: str, top: int = 20) 
                                               if (r["real_yield_share_excl_suspect"] or 0) >= 0.5), None),
     }
     return Report("demand", f"Demand quality per {interval}: revenue with and without suspect payments", interval, rows,
-                  summary, DEMAND_COLUMNS, extra={"suspect_accounts": accounts[:top]})
+                  summary, DEMAND_COLUMNS, extra={"suspect_accounts": accounts[:top]}, epoch_length=d.epoch_length)
 
 
 def suspect_accounts(conn: Connection, d: q.DeploymentInfo, top: int) -> list[dict]:

@@ -25,6 +25,7 @@ class Report:
     columns: list[str]  # the row keys CSV and HTML show, in order
     extra: dict = field(default_factory=dict)  # further sections (JSON keys, HTML tables)
     table_columns: list[str] | None = None  # the terminal table's narrower choice
+    epoch_length: int | None = None  # seconds per epoch: how many epochs a full day, week or month holds
 
     def to_json(self) -> dict:
         return {"interval": self.interval, "rows": self.rows, "summary": self.summary, **self.extra}

@@ -66,7 +66,7 @@ def break_even_price(opex: Decimal, rate: NodeRate) -> Decimal | None:
     return max(Decimal(0), (opex - rate.revenue_per_node) / rate.tokens_per_node)
 
 
-def scenario_rows(hardware_cost: Decimal, opex: Decimal, rate: NodeRate, path: list[Decimal] | None) -> list[dict]:
+def scenario_rows(hardware_cost: Decimal, opex: Decimal, rate: NodeRate, path: list[Decimal] | None, epoch_length: int) -> list[dict]:
     cases = [(name, [rate.price * factor]) for name, factor in SCENARIOS]
     if path:
         cases.append(("price path", path))
@@ -80,5 +80,6 @@ def scenario_rows(hardware_cost: Decimal, opex: Decimal, rate: NodeRate, path: l
             "reward_per_node_per_epoch_usd": text(rate.tokens_per_node * first + rate.revenue_per_node),
             "margin_per_epoch_usd": text(rate.tokens_per_node * first + rate.revenue_per_node - opex),
             "payback_epochs": float(epochs) if epochs is not None else None,
+            "payback_days": float(epochs * epoch_length / 86400) if epochs is not None else None,
         })
     return rows
