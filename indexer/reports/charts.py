@@ -46,6 +46,7 @@ SUBSIDY = "#d9822b"
 REVENUE = "#2b83ba"
 SHARE = "#1a1a1a"
 SUSPECT = "#c0392b"
+SUSPECT_PAID = "#e8877d"
 NEVER = "#c0392b"
 DAY = 86_400
 # At most this many period names under a chart: more would overlap.
@@ -213,26 +214,44 @@ def _crossover(ax, share_ax, spans: list[Period], epoch: object, dated: bool, la
     return line
 
 
+def _layers(report: Report) -> list[tuple[list[float], str, str]]:
+    """The stacked bars' layers, bottom first: values, colour, legend label.
+
+    The demand report is about who pays, so its bars split the payments (gross, both layers)
+    into those of suspect payers and everyone else; the real-yield report's bars are subsidy
+    under revenue. Each chart draws only what its rows carry.
+    """
+    rows = report.rows
+    if report.name == "demand" and all("suspect_revenue_usd" in r and "gross_payments_usd" in r for r in rows):
+        suspect = [number(r["suspect_revenue_usd"]) for r in rows]
+        others = [number(r["gross_payments_usd"]) - (0.0 if math.isnan(x) else x) for r, x in zip(rows, suspect)]
+        return [(others, REVENUE, "payments by other payers (USD, gross)"), (suspect, SUSPECT_PAID, "payments by suspect payers (USD, gross)")]
+    layers = []
+    if any("subsidy_usd" in r for r in rows):
+        layers.append(([number(r.get("subsidy_usd")) for r in rows], SUBSIDY, "subsidy (USD at each epoch's price)"))
+    layers.append(([number(r.get("revenue_usd")) for r in rows], REVENUE, "revenue (USD)"))
+    return layers
+
+
 def real_yield_figure(report: Report):
-    """Subsidy and revenue per period as stacked bars, the shares as steps on a 0-100% axis beside them."""
+    """Amounts per period as stacked bars (`_layers`), the shares as steps on a 0-100% axis beside them."""
     spans = periods(report)
     dated = by_date(report)
-    subsidy = [number(r.get("subsidy_usd")) for r in report.rows]
-    revenue = [number(r.get("revenue_usd")) for r in report.rows]
+    layers = _layers(report)
     fig, ax = plt.subplots(figsize=(11, 6), dpi=110, layout="constrained")
     # Bars leave a sliver between periods, so that where one period ends and the next begins stays visible.
     widths = [(p.right - p.left) * (0.84 if dated else 0.8) for p in spans]
     lefts = [p.left + (p.right - p.left - w) / 2 for p, w in zip(spans, widths)]
-    base = [0.0 if math.isnan(s) else s for s in subsidy]
     partial = [p.partial for p in spans]
     hatch = ["//" if x else None for x in partial]
     alpha = [0.55 if x else 0.9 for x in partial]
-    for values, bottom, color in ((subsidy, None, SUBSIDY), (revenue, base, REVENUE)):
-        bars = ax.bar(lefts, values, width=widths, bottom=bottom, align="edge", color=color, edgecolor="white", linewidth=0.4)
+    tops = [0.0] * len(spans)
+    for values, color, _ in layers:
+        bars = ax.bar(lefts, values, width=widths, bottom=list(tops), align="edge", color=color, edgecolor="white", linewidth=0.4)
         for bar, h, a in zip(bars, hatch, alpha):
             bar.set_hatch(h)
             bar.set_alpha(a)
-    tops = [(0.0 if math.isnan(s) else s) + (0.0 if math.isnan(r) else r) for s, r in zip(subsidy, revenue)]
+        tops = [t + (0.0 if math.isnan(v) else v) for t, v in zip(tops, values)]
     ax.set_ylim(0, (max(tops) if tops and max(tops) > 0 else 1) * 1.18)
     ax.yaxis.set_major_formatter(USD_FORMATTER)
     ax.set_ylabel(f"USD per {report.interval or 'epoch'}")
@@ -272,7 +291,7 @@ def real_yield_figure(report: Report):
                                 "crossover without suspect revenue", SUSPECT, 0.91))
 
     # The legend's swatches are drawn plain: the bars' own first patch may be a hatched partial period.
-    handles = [Patch(color=SUBSIDY, label="subsidy (USD at each epoch's price)"), Patch(color=REVENUE, label="revenue (USD)")]
+    handles = [Patch(color=color, label=label) for _, color, label in layers]
     if any(partial):
         handles.append(Patch(facecolor="#bbbbbb", hatch="//", edgecolor="white", label="partial period (fewer epochs)"))
     handles += share_ax.get_legend_handles_labels()[0] + [m for m in marks if m is not None]

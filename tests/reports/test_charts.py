@@ -156,6 +156,16 @@ def test_demand_shows_the_share_without_suspect_revenue_and_its_crossover() -> N
     assert "crossover without suspect revenue: epoch 41, in Dec 03" in texts(fig)
 
 
+def test_demand_bars_split_payments_by_payer() -> None:
+    # The demand report's rows carry payments and suspect payments, not subsidy: no layer may stand for a missing value.
+    rows = [{k: v for k, v in r.items() if k != "subsidy_usd"} | {"gross_payments_usd": "1000", "suspect_revenue_usd": "250"}
+            for r in DAYS]
+    fig, ax = drawn(report("demand", "day", rows))
+    assert [b.get_height() for b in ax.containers[0]] == [750] * 3 and [b.get_height() for b in ax.containers[1]] == [250] * 3
+    labels = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    assert "payments by suspect payers (USD, gross)" in labels and not any("subsidy" in label for label in labels)
+
+
 def test_legend_sits_above_the_data() -> None:
     fig, ax = drawn(report("real-yield", "day", DAYS, {"crossover_epoch": 22}))
     legends = [a.get_legend() for a in fig.axes if a.get_legend() is not None]
