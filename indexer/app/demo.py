@@ -22,7 +22,7 @@ from indexer.chain import anvil
 from indexer.chain.manifest import Manifest, load
 from indexer.db import engine as engines
 from indexer.errors import FlywheelError
-from indexer.reports import build, demand as demands
+from indexer.reports.registry import REPORTS
 from indexer.reports.model import Report
 from indexer.reports.render import save
 from indexer.sim.scenario import Scenario
@@ -95,8 +95,8 @@ def run_demo(port: int, out_dir: Path, epochs: int, seed: int, *, log: Log = qui
     index_once(chain.url, load(manifest_path), url, log)
     engine = engines.make_engine(url)
     try:
-        real_yield = reports.read(engine, lambda conn, d: build.real_yield(conn, d, "epoch"), m)
-        demand = reports.read(engine, lambda conn, d: demands.demand(conn, d, "epoch"), m)
+        real_yield = reports.read(engine, REPORTS["real-yield"].maker({"interval": "epoch"}), m)
+        demand = reports.read(engine, REPORTS["demand"].maker({"interval": "epoch", "top": 20}), m)
     finally:
         engine.dispose()
     png, html = out_dir / "real-yield.png", out_dir / "real-yield.html"

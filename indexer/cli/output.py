@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from rich.console import Console
 
-# Off a terminal Rich would assume 80 columns; reports and tables read better wider.
-_WIDTH = None if sys.stdout.isatty() else 140
+# Off a terminal, and unless COLUMNS says otherwise (Rich reads it), tables are fitted to a wide page:
+# piped into a file or a pager they read better with more of their columns.
+_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit() else 200
 console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -19,13 +19,18 @@ from indexer.cli.common import ConfigOption, DatabaseOption
 from indexer.cli.output import console
 from indexer.errors import FlywheelError, unknown
 from indexer.reports.registry import REPORTS, Param, ReportSpec
-from indexer.reports.render import choose_format, emit
+from indexer.reports.render import View, choose_format, emit
 
 app = typer.Typer(help="Subsidy-versus-revenue reports from an indexed database.", no_args_is_help=True)
 
 DeploymentOption = typer.Option(None, "--deployment", help="The deployment manifest (default: deployment in --config); "
                                 "needed when the database holds several deployments.")
 OutOption = typer.Option(None, "--out", help="Write to this file instead of standard output (required for png and html).")
+ColumnsOption = typer.Option(None, "--columns", help="Comma-separated columns for the table or CSV, in this order "
+                             "(default: the table's most important ones that fit; every column in CSV).")
+SummaryOption = typer.Option(False, "--summary", help="Write only the summary (as key,value rows in CSV).")
+SuspectsOption = typer.Option(False, "--suspects", help="Write only the suspect accounts (account,suspect_paid_usd,"
+                              "payments,evidence), the --top largest.")
 
 
 def _usd(value: str, flag: str) -> Decimal:
@@ -67,14 +72,22 @@ def _option(param: Param) -> inspect.Parameter:
     return _keyword(param.name, str if param.type is Decimal else param.type, option)
 
 
+def _view(columns: str | None, summary: bool, suspects: bool) -> View:
+    names = tuple(c.strip() for c in (columns or "").split(",") if c.strip())
+    if columns is not None and not names:
+        raise FlywheelError("--columns needs column names, separated by commas")
+    return View(names, summary, suspects)
+
+
 def _command(spec: ReportSpec):
     def command(*, database_url: str | None, config: Path | None, deployment: Path | None, fmt: str | None, out: Path | None,
-                **params: object) -> None:
+                columns: str | None, summary: bool, suspects: bool = False, **params: object) -> None:
         values = {p.name: _value(p, params[p.name]) for p in spec.params}
+        view = _view(columns, summary, suspects)
         cfg = reading.settings(config, database_url, deployment)
         fmt = choose_format(fmt, out, spec.formats)
         report = reading.report(cfg, spec.maker(values))
-        emit(report, fmt, out, console)
+        emit(report, fmt, out, console, view)
         if out is not None:
             console.print(f"{report.name} report written to {out}")
 
@@ -82,7 +95,10 @@ def _command(spec: ReportSpec):
                                  "the one --out's extension names, else table.")
     parameters = [_keyword("database_url", str, DatabaseOption), _keyword("config", Path, ConfigOption),
                   _keyword("deployment", Path, DeploymentOption), *(_option(p) for p in spec.params),
-                  _keyword("fmt", str, format_option), _keyword("out", Path, OutOption)]
+                  _keyword("fmt", str, format_option), _keyword("out", Path, OutOption),
+                  _keyword("columns", str, ColumnsOption), _keyword("summary", bool, SummaryOption)]
+    if spec.suspects:
+        parameters.append(_keyword("suspects", bool, SuspectsOption))
     command.__signature__ = inspect.Signature(parameters, return_annotation=None)
     command.__annotations__ = {p.name: p.annotation for p in parameters}
     command.__name__ = spec.name.replace("-", "_")

@@ -12,20 +12,42 @@ from sqlalchemy.engine import Connection
 from indexer import userfiles
 from indexer.chain.epochs import Epochs
 from indexer.errors import FlywheelError, unknown
-from indexer.reports import concentration, payback as paybacks, queries as q
-from indexer.reports.numbers import exact_decimals, price_usd, scaled, text, tokens
+from indexer.reports import concentration, payback as paybacks, queries as q, screen
+from indexer.reports.numbers import exact_decimals, price_usd, scaled, tokens
 from indexer.reports.realyield import INTERVALS, EpochFacts, build_rows, summarize
 from indexer.reports.model import Report
 
 REAL_YIELD_COLUMNS = [
     "epoch_start", "epoch_end", "start_time", "subsidy_tokens", "price_usd", "subsidy_usd", "revenue_usd",
-    "real_yield_share", "coverage_ratio", "gross_payments_usd", "protocol_fees_usd", "active_nodes",
-    "revenue_per_node_usd", "net_new_supply_tokens", "cumulative_subsidy_usd", "cumulative_revenue_usd", "cumulative_share",
+    "real_yield_share", "coverage_ratio", "gross_payments_usd", "protocol_fees_usd", "payments", "active_nodes",
+    "revenue_per_node_usd", "net_new_supply_tokens", "suspect_revenue_usd", "real_yield_share_excl_suspect",
+    "cumulative_subsidy_usd", "cumulative_revenue_usd", "cumulative_share",
 ]
+# The terminal's columns, most important first: a narrow terminal shows a prefix of this list.
 REAL_YIELD_TABLE = [
-    "start_time", "price_usd", "subsidy_usd", "revenue_usd", "real_yield_share", "coverage_ratio",
-    "gross_payments_usd", "active_nodes", "cumulative_share",
+    "real_yield_share", "revenue_usd", "subsidy_usd", "price_usd", "cumulative_share", "coverage_ratio",
+    "active_nodes", "gross_payments_usd", "real_yield_share_excl_suspect",
 ]
+
+CONTRIBUTORS_TABLE = [
+    "account", "claimed_usd", "claimed_subsidy_usd", "claimed_revenue_usd", "nodes_active", "claimed_subsidy_tokens",
+    "nodes_registered", "first_epoch_claimed", "last_epoch_claimed",
+]
+PAYBACK_TABLE = [
+    "scenario", "payback_epochs", "payback_days", "price_usd", "margin_per_epoch_usd", "reward_per_node_per_epoch_usd", "prices_by_epoch",
+]
+
+
+def period_columns(interval: str, columns: list[str]) -> list[str]:
+    """`columns` with what names a period first: the epoch, or a calendar period's label and its epochs."""
+    if interval == "epoch":
+        return columns
+    return ["epoch_start", "epoch_end", "start_time", "period", *columns[3:]]
+
+
+def period_table(interval: str, columns: list[str]) -> list[str]:
+    """The table's columns for `interval`: a calendar period is named by its label, its epochs shown if room is left."""
+    return ["epoch_start", *columns] if interval == "epoch" else ["period", *columns, "epoch_start", "epoch_end"]
 
 
 def check_interval(interval: str) -> str:
@@ -40,8 +62,7 @@ def epoch_facts(conn: Connection, d: q.DeploymentInfo) -> list[EpochFacts]:
     if not finalized:
         raise FlywheelError("no finalized epochs in the database yet: index a deployment that has closed an epoch")
     payments = q.payments_by_epoch(conn, t, d)
-    suspects = q.suspect_table(conn, q.suspect_links(conn, t, d))
-    suspect = q.payments_by_epoch(conn, t, d, q.suspect_filter(suspects))
+    suspect = screen.suspect_by_epoch(conn, t, d)
     changes = q.node_changes(conn, t, d)
     supply = q.supply_by_epoch(conn, t, d)
     epochs = Epochs(d.genesis, d.epoch_length)
@@ -54,7 +75,7 @@ def epoch_facts(conn: Connection, d: q.DeploymentInfo) -> list[EpochFacts]:
             active = changes[i][1]
             i += 1
         gross, fees, count = payments.get(epoch, (0, 0, 0))
-        s_gross, s_fees, _ = suspect.get(epoch, (0, 0, 0))
+        s_gross, s_fees = suspect.get(epoch, (0, 0))
         minted, burned = supply.get(epoch, (0, 0))
         facts.append(EpochFacts(
             epoch=epoch, start_time=epochs.start(epoch), subsidy=subsidy, revenue=revenue, price=price,
@@ -69,10 +90,9 @@ def real_yield(conn: Connection, d: q.DeploymentInfo, interval: str) -> Report:
     check_interval(interval)
     facts = epoch_facts(conn, d)
     rows = build_rows(facts, interval, d.payment_decimals)
-    first = ["epoch_start"] if interval == "epoch" else ["epoch_start", "epoch_end"]
     return Report("real-yield", f"Subsidy versus revenue per {interval}", interval, rows,
-                  summarize(facts, rows, interval, d.payment_decimals), REAL_YIELD_COLUMNS,
-                  table_columns=first + REAL_YIELD_TABLE, epoch_length=d.epoch_length)
+                  summarize(facts, rows, interval, d.payment_decimals), period_columns(interval, REAL_YIELD_COLUMNS),
+                  table_columns=period_table(interval, REAL_YIELD_TABLE), epoch_length=d.epoch_length)
 
 
 @exact_decimals
@@ -100,78 +120,96 @@ def contributors(conn: Connection, d: q.DeploymentInfo, top: int | None = None) 
         e = int(e)
         # A claim is valued at the price of the last epoch finalized before it (the first one, for none).
         price = finalized[max(0, bisect_left(epochs, e) - 1)][1]
-        row = per.setdefault(acct, {"subsidy": Decimal(0), "subsidy_usd": Decimal(0), "revenue_usd": Decimal(0), "first": e, "last": e})
+        row = per.setdefault(acct, _claims(e))
         sub = tokens(q.to_int(subsidy))
         row["subsidy"] += sub
         row["subsidy_usd"] += sub * price_usd(price)
         row["revenue_usd"] += scaled(q.to_int(revenue), d.payment_decimals)
-        row["first"], row["last"] = min(row["first"], e), max(row["last"], e)
-    for owner, (registered, retired, first) in nodes.items():
-        row = per.setdefault(owner, {"subsidy": Decimal(0), "subsidy_usd": Decimal(0), "revenue_usd": Decimal(0), "first": first, "last": first})
-        row["first"] = min(row["first"], first)
+        row["first"] = e if row["first"] is None else min(row["first"], e)
+        row["last"] = e if row["last"] is None else max(row["last"], e)
+    for owner in nodes:
+        per.setdefault(owner, _claims(None))
     rows = []
     for acct, r in per.items():
-        registered, retired, _ = nodes.get(acct, (0, 0, None))
+        registered, retired = nodes.get(acct, (0, 0))
         total = r["subsidy_usd"] + r["revenue_usd"]
         rows.append({
             "account": acct, "nodes_registered": registered, "nodes_active": registered - retired,
-            "claimed_subsidy_tokens": text(r["subsidy"]), "claimed_subsidy_usd": text(r["subsidy_usd"]),
-            "claimed_revenue_usd": text(r["revenue_usd"]), "claimed_usd": text(total),
-            "first_epoch": r["first"], "last_epoch": r["last"], "_total": total,
+            "claimed_subsidy_tokens": r["subsidy"], "claimed_subsidy_usd": r["subsidy_usd"],
+            "claimed_revenue_usd": r["revenue_usd"], "claimed_usd": total,
+            "first_epoch_claimed": r["first"], "last_epoch_claimed": r["last"], "_total": total,
         })
     rows.sort(key=lambda r: (-r["_total"], r["account"]))
     totals = [r.pop("_total") for r in rows]
     summary = {
         "accounts": len(rows),
-        "claimed_usd": text(sum(totals, Decimal(0))),
+        "claimed_usd": sum(totals, Decimal(0)),
         "top_10_percent_share": concentration.top_share(totals),
         "gini": concentration.gini(totals),
     }
     columns = ["account", "nodes_registered", "nodes_active", "claimed_subsidy_tokens", "claimed_subsidy_usd",
-               "claimed_revenue_usd", "claimed_usd", "first_epoch", "last_epoch"]
+               "claimed_revenue_usd", "claimed_usd", "first_epoch_claimed", "last_epoch_claimed"]
     return Report("contributors", "Contributors: rewards claimed, valued at the price when claimed", None,
-                  rows[:top] if top else rows, summary, columns, epoch_length=d.epoch_length)
+                  rows[:top] if top else rows, summary, columns, epoch_length=d.epoch_length, table_columns=CONTRIBUTORS_TABLE)
 
 
-def _nodes_by_owner(conn: Connection, t: q.Tables, d: q.DeploymentInfo) -> dict[str, tuple[int, int, int]]:
+def _claims(epoch: int | None) -> dict:
+    """An account's claims so far: tokens, their USD at the price when claimed, revenue, and the epochs of claims."""
+    return {"subsidy": Decimal(0), "subsidy_usd": Decimal(0), "revenue_usd": Decimal(0), "first": epoch, "last": epoch}
+
+
+def _nodes_by_owner(conn: Connection, t: q.Tables, d: q.DeploymentInfo) -> dict[str, tuple[int, int]]:
     reg, ret = t.node_registered, t.node_retired
     registry = d.contracts["node_registry"]
     owners: dict[str, list[int]] = {}
-    for owner, count, first in conn.execute(
-        select(func.lower(reg.c.owner), func.count(), func.min(q.as_int(reg.c.epoch, t.dialect)))
+    for owner, count in conn.execute(
+        select(func.lower(reg.c.owner), func.count())
         .where(q._is(reg.c.contract, registry), reg.c.chain_id == d.chain_id).group_by(func.lower(reg.c.owner))
     ):
-        owners[owner] = [int(count), 0, int(first)]
+        owners[owner] = [int(count), 0]
     for owner, count in conn.execute(
         select(func.lower(ret.c.owner), func.count()).where(q._is(ret.c.contract, registry), ret.c.chain_id == d.chain_id)
         .group_by(func.lower(ret.c.owner))
     ):
-        owners.setdefault(owner, [0, 0, 0])[1] = int(count)
+        owners.setdefault(owner, [0, 0])[1] = int(count)
     return {k: tuple(v) for k, v in owners.items()}
 
 
-def read_price_path(path: Path) -> list[Decimal]:
-    """A price path: one USD price per epoch, as CSV `epoch,price_usd` or one price per line."""
-    lines = [line.strip() for line in userfiles.text(path, "price path file").splitlines() if line.strip()]
-    prices = []
-    for number, line in enumerate(lines, start=1):
-        value = line.split(",")[-1].strip()
-        if number == 1 and not value.replace(".", "", 1).isdigit():
-            continue  # a header
+PRICE_PATH_HEADER = ("epoch", "price_usd")
+
+
+def read_price_path(path: Path) -> list[paybacks.PricePoint]:
+    """A price path: CSV `epoch,price_usd`, future epochs in increasing order, positive USD prices."""
+    lines = userfiles.text(path, "price path file").splitlines()
+    rows = [(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
+    if not rows or tuple(f.strip().lower() for f in rows[0][1].split(",")) != PRICE_PATH_HEADER:
+        raise FlywheelError(f"{path}: the first line must be the header `epoch,price_usd`")
+    points: list[paybacks.PricePoint] = []
+    for number, line in rows[1:]:
+        fields = [f.strip() for f in line.split(",")]
+        where = f"{path} line {number}"
+        if len(fields) != 2 or not fields[0].isdigit():
+            raise FlywheelError(f"{where}: expected `epoch,price_usd` with a whole epoch number, not {line.strip()!r}")
+        epoch = int(fields[0])
         try:
-            price = Decimal(value)
+            price = Decimal(fields[1])
         except ArithmeticError:
-            raise FlywheelError(f"{path} line {number}: {value!r} is not a price") from None
-        if not price.is_finite() or price < 0:
-            raise FlywheelError(f"{path} line {number}: {value!r} is not a price")
-        prices.append(price)
-    if not prices:
+            price = None
+        if price is None or not price.is_finite() or price <= 0:
+            raise FlywheelError(f"{where}: {fields[1]!r} is not a positive price")
+        if points and epoch == points[-1].epoch:
+            raise FlywheelError(f"{where}: epoch {epoch} is given twice")
+        if points and epoch < points[-1].epoch:
+            raise FlywheelError(f"{where}: epoch {epoch} comes after epoch {points[-1].epoch}: list epochs in increasing order")
+        points.append(paybacks.PricePoint(epoch, price, number))
+    if not points:
         raise FlywheelError(f"{path} has no prices")
-    return prices
+    return points
 
 
 @exact_decimals
-def payback(conn: Connection, d: q.DeploymentInfo, hardware_cost: Decimal, opex_per_epoch: Decimal, price_path: list[Decimal] | None,
+def payback(conn: Connection, d: q.DeploymentInfo, hardware_cost: Decimal, opex_per_epoch: Decimal,
+            price_path: list[paybacks.PricePoint] | None,
             window: int) -> Report:
     if hardware_cost < 0:
         raise FlywheelError("--hardware-cost must not be negative")
@@ -183,18 +221,21 @@ def payback(conn: Connection, d: q.DeploymentInfo, hardware_cost: Decimal, opex_
     rate = paybacks.node_rate(facts, d.payment_decimals, window)
     rows = paybacks.scenario_rows(hardware_cost, opex_per_epoch, rate, price_path, d.epoch_length)
     breakeven = paybacks.break_even_price(opex_per_epoch, rate)
+    current = next(r for r in rows if r["scenario"] == "current price")
     summary = {
-        "hardware_cost_usd": text(hardware_cost),
-        "opex_per_epoch_usd": text(opex_per_epoch),
+        "hardware_cost_usd": hardware_cost,
+        "opex_per_epoch_usd": opex_per_epoch,
         "epochs_measured": rate.epochs,
-        "tokens_per_node_per_epoch": text(rate.tokens_per_node),
-        "revenue_per_node_per_epoch_usd": text(rate.revenue_per_node),
-        "current_price_usd": text(rate.price),
-        "break_even_price_usd": text(breakeven),
-        "payback_epochs_at_current_price": next(r["payback_epochs"] for r in rows if r["scenario"] == "current price"),
+        "tokens_per_node_per_epoch": rate.tokens_per_node,
+        "revenue_per_node_per_epoch_usd": rate.revenue_per_node,
+        "current_price_usd": rate.price,
+        "break_even_price_usd": breakeven,
+        "payback_epochs_at_current_price": current["payback_epochs"],
+        "payback_days_at_current_price": current["payback_days"],
     }
-    columns = ["scenario", "price_usd", "reward_per_node_per_epoch_usd", "margin_per_epoch_usd", "payback_epochs", "payback_days"]
+    columns = ["scenario", "price_usd", "reward_per_node_per_epoch_usd", "margin_per_epoch_usd", "payback_epochs", "payback_days",
+               "prices_by_epoch"]
     return Report("payback", "Payback of one node at the realised reward rate", None, rows, summary, columns,
-                  epoch_length=d.epoch_length)
+                  epoch_length=d.epoch_length, table_columns=PAYBACK_TABLE)
 
 

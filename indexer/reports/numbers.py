@@ -1,4 +1,4 @@
-"""Exact money arithmetic for reports: integers in, Decimals through, exact strings out."""
+"""Exact money arithmetic for reports: integers in, Decimals through; `columns` rounds each quotient once, on output."""
 
 from __future__ import annotations
 
@@ -40,11 +40,6 @@ def price_usd(price: int | None) -> Decimal | None:
     return scaled(price, PRICE_DECIMALS)
 
 
-def rounded(value: Decimal | None, places: int = PRICE_DECIMALS) -> Decimal | None:
-    """A quotient, which has no exact decimal form, rounded half-even to `places` decimals."""
-    return None if value is None else value.quantize(Decimal(1).scaleb(-places))
-
-
 def text(value: Decimal | None) -> str | None:
     """An exact decimal string: no exponent, no trailing zeros after the point."""
     if value is None:
@@ -55,12 +50,12 @@ def text(value: Decimal | None) -> str | None:
     return "0" if s in ("-0", "") else s
 
 
-def ratio(numerator: Decimal | None, denominator: Decimal | None) -> float | None:
-    """A ratio as a number, or None when it is undefined."""
+def ratio(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:
+    """A ratio, or None when it is undefined; `indexer.reports.columns` rounds it once, on output."""
     if numerator is None or denominator is None or denominator == 0:
         return None
-    return float(numerator / denominator)
+    return numerator / denominator
 
 
-def share(revenue: Decimal, subsidy: Decimal) -> float | None:
+def share(revenue: Decimal, subsidy: Decimal) -> Decimal | None:
     return ratio(revenue, revenue + subsidy)

@@ -1,10 +1,12 @@
 """The reports' SQL: per-epoch aggregates computed inside the database.
 
-Event rows are never pulled into Python: payments, node counts, supply changes
-and the demand screens are GROUP BY queries with window functions, and Python
-only sees one row per epoch. The queries use the event tables of
-`indexer.db.schema`, the ones the indexer writes and the migrations build, so
-a table or column renamed there is renamed here too.
+Event rows are never pulled into Python: payments, node counts and supply
+changes are GROUP BY queries with window functions, and Python only sees one
+row per epoch. (The demand screen's haircut needs per-account state in chain
+order, so `indexer.reports.screen` streams the few rows it reads instead.)
+The queries use the event tables of `indexer.db.schema`, the ones the indexer
+writes and the migrations build, so a table or column renamed there is
+renamed here too.
 
 Exact sums: on PostgreSQL uint256 columns are NUMERIC(78,0) and SUM is exact.
 SQLite has no exact wide type, so its amounts are stored as text; there the
@@ -18,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from sqlalchemy import (
-    BigInteger, Column, Integer, MetaData, Numeric, String, Table, and_, case, cast, exists, func, inspect, literal, or_, select, union_all,
+    BigInteger, Integer, Numeric, Table, and_, case, cast, exists, func, inspect, literal, or_, select, union_all,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
@@ -157,74 +159,6 @@ def payments_by_epoch(conn: Connection, t: Tables, d: DeploymentInfo, customers=
         return stmt.group_by(epoch), 4
 
     return {int(r[0]): (to_int(r[1]), to_int(r[2]), int(r[3])) for r in run_exact(conn, build, t.dialect)}
-
-
-def rewarded_accounts(t: Tables, d: DeploymentInfo):
-    """Accounts paid rewards or running nodes, with the reason (addresses are stored lower-case)."""
-    rc, nr = t.reward_claimed, t.node_registered
-    claimed = select(rc.c.account.label("account"), literal("claimed rewards").label("reason"), func.min(rc.c.block_number).label("since")) \
-        .where(_is(rc.c.contract, d.contracts["reward_distributor"]), rc.c.chain_id == d.chain_id).group_by(rc.c.account)
-    registered = select(nr.c.owner.label("account"), literal("registered a node").label("reason"), func.min(nr.c.block_number).label("since")) \
-        .where(_is(nr.c.contract, d.contracts["node_registry"]), nr.c.chain_id == d.chain_id).group_by(nr.c.owner)
-    return union_all(claimed, registered).subquery("rewarded")
-
-
-def suspect_links(conn: Connection, t: Tables, d: DeploymentInfo) -> list[tuple[str, str, int, str]]:
-    """Every link that makes a payer suspect: (account, reason, since block, linked account).
-
-    A payer is suspect when it is itself rewarded, or when it received network
-    or payment tokens from a rewarded account; its payments count as suspect
-    from the block that link appeared in. Rewards an account claims to another
-    address (`RewardRecipient`) count as tokens that address received from the
-    rewarded account: the distributor sends them directly, so no transfer from
-    the account shows the link, and a fresh address would otherwise launder
-    wash payments. The links are few (one per rewarded or funded account), so
-    they come back to Python whole.
-    """
-    rewarded = rewarded_accounts(t, d)
-    tr = t.transfer
-    token = d.contracts["network_token"]
-    rewarded_set = select(rewarded.c.account)
-    funded = (
-        select(tr.c.receiver, tr.c.contract, func.min(tr.c.block_number), func.min(tr.c.sender))
-        .where(tr.c.sender.in_(rewarded_set), tr.c.receiver != tr.c.sender, tr.c.chain_id == d.chain_id)
-        .where(or_(_is(tr.c.contract, token), _is(tr.c.contract, d.contracts["payment_token"])))
-        .group_by(tr.c.receiver, tr.c.contract)
-    )
-    rr = t.reward_recipient
-    via_claims = (
-        select(rr.c.recipient, func.min(rr.c.block_number), func.min(rr.c.account))
-        .where(_is(rr.c.contract, d.contracts["reward_distributor"]), rr.c.chain_id == d.chain_id)
-        .group_by(rr.c.recipient)
-    )
-    links = [(a, reason, 0, a) for a, reason, _ in conn.execute(select(rewarded))]
-    for recipient, since, account in conn.execute(via_claims):
-        links.append((recipient, "received the claimed rewards of a rewarded account", int(since), account))
-    for receiver, contract, since, sender in conn.execute(funded):
-        kind = "network" if contract.lower() == token.lower() else "payment"
-        links.append((receiver, f"received {kind} tokens from a rewarded account", int(since), sender))
-    return links
-
-
-def suspect_table(conn: Connection, links: list[tuple[str, str, int, str]]) -> Table:
-    """A temporary table of suspect payers and the block each became suspect, for joins with payments."""
-    first: dict[str, int] = {}
-    for account, _, since, _ in links:
-        first[account] = min(since, first.get(account, since))
-    table = Table("flywheel_suspect", MetaData(), Column("account", String(42), primary_key=True),
-                  Column("since", BigInteger, nullable=False), prefixes=["TEMPORARY"])
-    table.drop(conn, checkfirst=True)
-    table.create(conn)
-    if first:
-        conn.execute(table.insert(), [{"account": a, "since": s} for a, s in first.items()])
-    return table
-
-
-def suspect_filter(suspects: Table):
-    def apply(stmt, p: Table):
-        return stmt.join_from(p, suspects, p.c.customer == suspects.c.account).where(p.c.block_number >= suspects.c.since)
-
-    return apply
 
 
 def node_changes(conn: Connection, t: Tables, d: DeploymentInfo) -> list[tuple[int, int]]:

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from indexer.reports.numbers import price_usd, ratio, rounded, scaled, share, text, tokens
+from indexer.reports.numbers import price_usd, ratio, scaled, share, tokens
 
 INTERVALS = ("epoch", "day", "week", "month")
 TREND_PERIODS = 8
+HALF = Decimal("0.5")  # the share at which revenue pays as much as subsidy: the crossover
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,16 @@ def bucket_start(t: int, interval: str) -> datetime:
 
 def iso(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def period_label(dt: datetime, interval: str) -> str:
+    """How a person names the period: an ISO day, an ISO week (`2026-W49`), a month (`2026-12`)."""
+    if interval == "week":
+        year, week, _ = dt.isocalendar()
+        return f"{year}-W{week:02d}"
+    if interval == "month":
+        return dt.strftime("%Y-%m")
+    return dt.strftime("%Y-%m-%d")
 
 
 def _group(facts: list[EpochFacts], interval: str) -> list[tuple[datetime, list[EpochFacts]]]:
@@ -89,55 +100,59 @@ def build_rows(facts: Iterable[EpochFacts], interval: str, decimals: int) -> lis
             total.add(f, decimals)
         last = group[-1]
         # Over an interval the price is the subsidy's value-weighted average.
-        price = rounded(s.subsidy_usd / s.subsidy_tokens) if s.subsidy_tokens else price_usd(last.price)
-        rows.append({
-            "epoch_start": group[0].epoch,
-            "epoch_end": last.epoch,
-            "start_time": iso(start),
-            "subsidy_tokens": text(s.subsidy_tokens),
-            "price_usd": text(price),
-            "subsidy_usd": text(s.subsidy_usd),
-            "revenue_usd": text(s.revenue_usd),
+        price = s.subsidy_usd / s.subsidy_tokens if s.subsidy_tokens else price_usd(last.price)
+        row = {"epoch_start": group[0].epoch, "epoch_end": last.epoch, "start_time": iso(start)}
+        if interval != "epoch":
+            row["period"] = period_label(start, interval)
+        row.update({
+            "subsidy_tokens": s.subsidy_tokens,
+            "price_usd": price,
+            "subsidy_usd": s.subsidy_usd,
+            "revenue_usd": s.revenue_usd,
             "real_yield_share": share(s.revenue_usd, s.subsidy_usd),
             "coverage_ratio": ratio(s.revenue_usd, s.subsidy_usd),
-            "gross_payments_usd": text(scaled(sum(f.gross_payments for f in group), decimals)),
-            "protocol_fees_usd": text(scaled(sum(f.protocol_fees for f in group), decimals)),
+            "gross_payments_usd": scaled(sum(f.gross_payments for f in group), decimals),
+            "protocol_fees_usd": scaled(sum(f.protocol_fees for f in group), decimals),
             "payments": sum(f.payments for f in group),
             "active_nodes": last.active_nodes,
-            "revenue_per_node_usd": text(rounded(s.revenue_usd / last.active_nodes)) if last.active_nodes else None,
-            "net_new_supply_tokens": text(tokens(sum(f.minted - f.burned for f in group))),
-            "suspect_revenue_usd": text(scaled(sum(f.suspect_gross for f in group), decimals)),
+            "revenue_per_node_usd": ratio(s.revenue_usd, Decimal(last.active_nodes)),
+            "net_new_supply_tokens": tokens(sum(f.minted - f.burned for f in group)),
+            "suspect_revenue_usd": scaled(sum(f.suspect_gross for f in group), decimals),
             "real_yield_share_excl_suspect": share(s.revenue_excl_usd, s.subsidy_usd),
-            "cumulative_subsidy_usd": text(total.subsidy_usd),
-            "cumulative_revenue_usd": text(total.revenue_usd),
+            "cumulative_subsidy_usd": total.subsidy_usd,
+            "cumulative_revenue_usd": total.revenue_usd,
             "cumulative_share": share(total.revenue_usd, total.subsidy_usd),
         })
+        rows.append(row)
     return rows
 
 
-def _slope(values: list[float]) -> float | None:
+def _slope(values: list[Decimal]) -> Decimal | None:
     """Least-squares change per period of the last values."""
     n = len(values)
     if n < 2:
         return None
-    mean_x = (n - 1) / 2
-    mean_y = sum(values) / n
-    num = sum((i - mean_x) * (v - mean_y) for i, v in enumerate(values))
-    den = sum((i - mean_x) ** 2 for i in range(n))
+    mean_x = Decimal(n - 1) / 2
+    mean_y = sum(values, Decimal(0)) / n
+    num = sum(((i - mean_x) * (v - mean_y) for i, v in enumerate(values)), Decimal(0))
+    den = sum(((i - mean_x) ** 2 for i in range(n)), Decimal(0))
     return num / den
 
 
-def _projection(values: list[float], target: float, unit: str) -> dict:
+def _projection(name: str, values: list[Decimal], target: Decimal, unit: str) -> dict:
+    """When the values would reach `target` at their trend: in words, and as a number of periods."""
     slope = _slope(values)
     latest = values[-1] if values else None
     if latest is None:
-        return {"status": "no data", "periods": None}
-    if latest >= target:
-        return {"status": "reached", "periods": 0}
-    if slope is None or slope <= 0:
-        return {"status": "not on the current trend", "periods": None}
-    periods = (target - latest) / slope
-    return {"status": f"in about {periods:.1f} {unit}s at the current trend", "periods": periods}
+        words, periods = "no data", None
+    elif latest >= target:
+        words, periods = "reached", Decimal(0)
+    elif slope is None or slope <= 0:
+        words, periods = "not on the current trend", None
+    else:
+        periods = (target - latest) / slope
+        words = f"in about {periods:.1f} {unit}s at the current trend"
+    return {name: words, f"{name}_periods": periods}
 
 
 def summarize(facts: list[EpochFacts], rows: list[dict], interval: str, decimals: int, k: int = TREND_PERIODS) -> dict:
@@ -145,7 +160,7 @@ def summarize(facts: list[EpochFacts], rows: list[dict], interval: str, decimals
     for f in sorted(facts, key=lambda f: f.epoch):
         revenue = scaled(f.revenue, decimals)
         s = share(revenue, tokens(f.subsidy) * price_usd(f.price))
-        if s is not None and s >= 0.5:
+        if s is not None and s >= HALF:
             crossover = f.epoch
             break
     shares = [r["real_yield_share"] for r in rows if r["real_yield_share"] is not None][-k:]
@@ -158,8 +173,8 @@ def summarize(facts: list[EpochFacts], rows: list[dict], interval: str, decimals
         "latest_share": shares[-1] if shares else None,
         "trend_periods": len(shares),
         "share_trend_per_period": _slope(shares),
-        "share_50_percent": _projection(shares, 0.5, interval),
-        "coverage_100_percent": _projection(coverages, 1.0, interval),
+        **_projection("share_50_percent", shares, HALF, interval),
+        **_projection("coverage_100_percent", coverages, Decimal(1), interval),
         "cumulative_share": rows[-1]["cumulative_share"] if rows else None,
         "cumulative_subsidy_usd": rows[-1]["cumulative_subsidy_usd"] if rows else None,
         "cumulative_revenue_usd": rows[-1]["cumulative_revenue_usd"] if rows else None,

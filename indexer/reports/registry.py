@@ -57,10 +57,11 @@ class ReportSpec:
     build: Callable[..., Report]  # (connection, deployment, **parameters)
     params: tuple[Param, ...] = ()
     formats: tuple[str, ...] = FORMATS
+    suspects: bool = False  # it lists suspect accounts, which `--suspects` writes as a CSV of their own
 
     def maker(self, values: dict[str, object]) -> Callable[[Connection, DeploymentInfo], Report]:
-        """The report of this deployment's database with these parameter values."""
-        return lambda conn, d: self.build(conn, d, **values)
+        """The report of this deployment's database with these parameter values, rounded as every format carries it."""
+        return lambda conn, d: self.build(conn, d, **values).finished(d.payment_decimals)
 
 
 INTERVAL = Param("interval", str, "epoch", "epoch, day, week or month, in any case.", choices=INTERVALS)
@@ -69,7 +70,7 @@ REPORTS: dict[str, ReportSpec] = {spec.name: spec for spec in (
     ReportSpec("real-yield", "Subsidy versus revenue, the real-yield share and coverage, per epoch or calendar interval.",
                build.real_yield, (INTERVAL,)),
     ReportSpec("demand", "Suspect (self-dealing) revenue, and the share with and without it.", demands.demand,
-               (INTERVAL, Param("top", int, 20, "Suspect accounts to list.", minimum=1))),
+               (INTERVAL, Param("top", int, 20, "Suspect accounts to list.", minimum=1)), suspects=True),
     ReportSpec("contributors", "Rewards per account (tokens and USD at the price when claimed), nodes, and concentration.",
                build.contributors, (Param("top", int, None, "Show only the largest accounts.", minimum=1),)),
     ReportSpec("payback", "Payback of one node at the realised reward rate, its break-even price, and price scenarios.",

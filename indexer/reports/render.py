@@ -1,8 +1,13 @@
 """Write a report in any of its formats: table, csv, json, png, html.
 
-Every format shows the same values: JSON keeps amounts as exact decimal
-strings and ratios as numbers; the table and CSV print the same strings; an
-unknown value is empty (null in JSON), never 0.
+Every format shows the same values, rounded as `indexer.reports.columns`
+declares: JSON keeps amounts as exact decimal strings and ratios as numbers,
+CSV prints the same strings, and the table rounds them further for reading.
+An unknown value is empty (null in JSON), never 0.
+
+The terminal table fits the terminal by leaving columns out, least important
+first, and says which: cutting a number to make it fit would show a
+different number, so a number is never cut.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -17,11 +23,13 @@ from rich.table import Table
 
 from indexer import atomic
 from indexer.errors import FlywheelError, unknown
+from indexer.reports.columns import label
 from indexer.reports.model import TEXT_COLUMNS, Report, cell, display, summary_lines
 
 FORMATS = ("table", "csv", "json", "png", "html")
 # An output file's extension names its format; any other extension gets the table.
 SUFFIXES = {".csv": "csv", ".json": "json", ".png": "png", ".html": "html"}
+FILE_WIDTH = 200  # a table written to a file is fitted to this many columns, as a wide terminal would show it
 
 
 def to_csv(rows: list[dict], columns: list[str]) -> str:
@@ -33,15 +41,136 @@ def to_csv(rows: list[dict], columns: list[str]) -> str:
     return out.getvalue()
 
 
-def to_table(report: Report) -> Table:
-    columns = report.table_columns or report.columns
-    table = Table(title=report.title)
+@dataclass(frozen=True)
+class View:
+    """What of a report to write: chosen columns, only the summary, or only demand's suspect accounts."""
+
+    columns: tuple[str, ...] = ()
+    summary: bool = False
+    suspects: bool = False
+
+
+SUSPECTS = "suspect_accounts"
+SUSPECT_COLUMNS = ["account", "suspect_paid_usd", "payments", "evidence"]
+# A box-drawn table spends 3 characters per column on padding and rules, and one more for the last rule.
+RULES_PER_COLUMN, RULES = 3, 1
+ADDRESS_SHORT = 13  # 0x1234…abcd: enough to tell accounts apart at a glance, and to search for
+
+
+def check_view(report: Report, view: View, fmt: str) -> None:
+    """Refuse, in one line, a view the report cannot give."""
+    unknown_columns = [c for c in view.columns if c not in report.columns]
+    if unknown_columns:
+        raise FlywheelError(f"--columns: {', '.join(unknown_columns)} is not a column of {report.name}; "
+                            f"its columns are {', '.join(report.columns)}")
+    if view.suspects and SUSPECTS not in report.extra:
+        raise FlywheelError(f"--suspects is for the demand report, not {report.name}")
+    if view.summary and view.suspects:
+        raise FlywheelError("--summary and --suspects each write one CSV: choose one")
+    if (view.summary or view.suspects or view.columns) and fmt not in ("table", "csv"):
+        given = "--summary" if view.summary else "--suspects" if view.suspects else "--columns"
+        raise FlywheelError(f"{given} is for the table and CSV; --format {fmt} carries everything")
+
+
+def _texts(columns: list[str], rows: list[dict], short: bool) -> dict[str, list[str]]:
+    texts = {}
     for c in columns:
-        text_column = c in TEXT_COLUMNS
-        table.add_column(c.replace("_", " "), justify="left" if text_column else "right", no_wrap=text_column and c != "evidence")
-    for row in report.rows:
-        table.add_row(*[display(c, row.get(c)) for c in columns])
-    return table
+        values = [display(c, row.get(c)) for row in rows]
+        if short and c in TEXT_COLUMNS:
+            values = [_shorten(v) for v in values]
+        texts[c] = values
+    return texts
+
+
+def _shorten(value: str) -> str:
+    return value[:6] + "…" + value[-4:] if value.startswith("0x") and len(value) > ADDRESS_SHORT else value
+
+
+# Columns of sentences: they wrap onto more lines rather than push other columns out, and take the room left.
+WRAPPED = ("evidence", "prices_by_epoch")
+WRAPPED_MIN = 24
+
+
+def _width(column: str, texts: list[str]) -> int:
+    """The narrowest a column can be with every value whole and its header wrapped at spaces."""
+    words = label(column).split()
+    if column in WRAPPED:  # folded where a word (an address) is longer than the column
+        return max([min(WRAPPED_MIN, max(map(len, texts), default=0))] + [len(w) for w in words])
+    return max([len(t) for t in texts] + [len(w) for w in words])
+
+
+def fit(width: int, rows: list[dict], wanted: list[str]) -> tuple[list[str], dict[str, list[str]], dict[str, int]]:
+    """The columns of `wanted` (most important first) that fit in `width` with no value cut, their texts and widths.
+
+    Addresses are shortened (0x1234…abcd) only when that lets more columns in; numbers never are.
+    """
+    best: tuple[list[str], dict, dict] | None = None
+    for short in (False, True):
+        texts = _texts(wanted, rows, short)
+        widths = {c: _width(c, texts[c]) for c in wanted}
+        chosen: list[str] = []
+        for c in wanted:
+            used = sum(widths[k] for k in chosen + [c]) + RULES_PER_COLUMN * (len(chosen) + 1) + RULES
+            if used <= width or not chosen:
+                chosen.append(c)
+        if best is None or len(chosen) > len(best[0]):
+            best = (chosen, texts, widths)
+    chosen, texts, widths = best
+    # Room to spare goes to sentences first, then to headers, so both wrap onto fewer lines.
+    spare = width - (sum(widths[c] for c in chosen) + RULES_PER_COLUMN * len(chosen) + RULES)
+    for c in sorted(chosen, key=lambda c: c not in WRAPPED):
+        full = max(map(len, texts[c]), default=0) if c in WRAPPED else len(label(c))
+        grow = max(0, min(spare, full - widths[c]))
+        widths[c] += grow
+        spare -= grow
+    return chosen, texts, widths
+
+
+def to_table(report: Report, width: int, rows: list[dict] | None = None, wanted: list[str] | None = None,
+             title: str | None = None) -> tuple[Table, list[str]]:
+    """The table at most `width` wide, and the wanted columns it left out for lack of room."""
+    rows = report.rows if rows is None else rows
+    # A column no row has a value in says nothing (the price path's, with no path): it gives its room to others.
+    wanted = wanted or [c for c in report.table_columns or report.columns if any(r.get(c) is not None for r in rows)]
+    chosen, texts, widths = fit(width, rows, wanted)
+    table = Table(title=report.title if title is None else title)
+    for c in chosen:
+        table.add_column(label(c), justify="left" if c in TEXT_COLUMNS else "right", width=widths[c],
+                         overflow="fold" if c in WRAPPED else "ellipsis")
+    for i in range(len(rows)):
+        table.add_row(*[texts[c][i] for c in chosen])
+    return table, [c for c in wanted if c not in chosen]
+
+
+def _omitted_line(shown: list[str], omitted: list[str]) -> str:
+    example = ",".join(shown[:2] + omitted[:1])
+    return (f"Left out for width: {', '.join(omitted)}. Choose the columns with --columns {example} "
+            "or see every column with --format csv.")
+
+
+def print_table(report: Report, view: View, console: Console) -> None:
+    """The table fitted to the console, the columns it left out, the summary in words, and further sections."""
+    width = console.width
+    if not view.summary:
+        table, omitted = to_table(report, width, wanted=list(view.columns) or None)
+        console.print(table)
+        if omitted:
+            shown = [c for c in (list(view.columns) or report.table_columns or report.columns) if c not in omitted]
+            console.print(_omitted_line(shown, omitted), soft_wrap=False)
+    for line in summary_lines(report.summary):
+        console.print(line)
+    if SUSPECTS in report.extra and not view.summary:
+        print_suspects(report, console)
+
+
+def print_suspects(report: Report, console: Console) -> None:
+    """Demand's suspect accounts with their evidence, largest first, fitted to the console."""
+    suspects = report.extra[SUSPECTS]
+    if suspects:
+        console.print()
+        table, _ = to_table(report, console.width, rows=suspects, wanted=SUSPECT_COLUMNS,
+                            title=f"Suspect accounts, largest first ({len(suspects)} shown; --top sets how many)")
+        console.print(table)
 
 
 def choose_format(fmt: str | None, out: Path | None, formats: tuple[str, ...] = FORMATS) -> str:
@@ -71,17 +200,16 @@ def check_out(out: Path | None) -> None:
         raise FlywheelError(f"--out {out} is a folder: name a file")
 
 
-def emit(report: Report, fmt: str, out: Path | None, console: Console) -> None:
+def emit(report: Report, fmt: str, out: Path | None, console: Console, view: View = View()) -> None:
     """Write `report` as `fmt` to `out` (stdout for text formats when no file is given)."""
     fmt = choose_format(fmt, out)
+    check_view(report, view, fmt)
     if out is not None:
-        _write(out, body(report, fmt))
+        _write(out, body(report, fmt, view))
     elif fmt == "table":
-        console.print(to_table(report))
-        for line in summary_lines(report.summary):
-            console.print(line)
+        print_table(report, view, console)
     else:
-        console.file.write(body(report, fmt))
+        console.file.write(body(report, fmt, view))
 
 
 def save(report: Report, out: Path) -> None:
@@ -89,14 +217,18 @@ def save(report: Report, out: Path) -> None:
     _write(out, body(report, choose_format(None, out)))
 
 
-def body(report: Report, fmt: str) -> str | bytes:
+def body(report: Report, fmt: str, view: View = View()) -> str | bytes:
     """`report` as the content of a file in `fmt` (the table as a terminal 200 columns wide would show it)."""
     if fmt == "table":
-        file_console = Console(file=io.StringIO(), width=200, soft_wrap=True)
-        file_console.print(to_table(report))
+        file_console = Console(file=io.StringIO(), width=FILE_WIDTH, soft_wrap=True)
+        print_table(report, view, file_console)
         return file_console.file.getvalue()
     if fmt == "csv":
-        return to_csv(report.rows, report.columns)
+        if view.summary:
+            return to_csv([{"key": k, "value": v} for k, v in report.summary.items()], ["key", "value"])
+        if view.suspects:
+            return to_csv(report.extra[SUSPECTS], SUSPECT_COLUMNS)
+        return to_csv(report.rows, list(view.columns) or report.columns)
     if fmt == "json":
         return json.dumps(report.to_json(), indent=2) + "\n"
     if fmt == "png":

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from indexer.reports.numbers import exact_decimals, price_usd, ratio, rounded, scaled, share, text, tokens
+from indexer.reports.numbers import exact_decimals, price_usd, ratio, scaled, share, text, tokens
 
 UINT256_MAX = 2**256 - 1
 
@@ -39,14 +39,6 @@ def test_text_is_exact_without_exponent_or_trailing_zeros() -> None:
     assert text(None) is None
 
 
-def test_quotients_round_half_to_even_at_the_given_places() -> None:
-    assert rounded(Decimal(1) / Decimal(3)) == Decimal("0.33333333")
-    assert rounded(Decimal("0.125"), 2) == Decimal("0.12")
-    assert rounded(Decimal("0.135"), 2) == Decimal("0.14")
-    assert rounded(Decimal("2.5"), 0) == Decimal("2")
-    assert rounded(None) is None
-
-
 @exact_decimals
 def exact_total(*amounts: int) -> str:
     return text(sum((tokens(a) for a in amounts), Decimal(0)))
@@ -65,7 +57,7 @@ def test_exact_decimals_keep_every_digit_of_uint256_amounts_and_sums() -> None:
     (Decimal(1), Decimal(4), 0.25), (Decimal(3), Decimal(2), 1.5), (Decimal(1), Decimal(0), None),
     (None, Decimal(1), None), (Decimal(1), None, None),
 ])
-def test_a_ratio_is_a_float_or_none_when_undefined(numerator, denominator, expected) -> None:
+def test_a_ratio_is_a_decimal_or_none_when_undefined(numerator, denominator, expected) -> None:
     assert ratio(numerator, denominator) == expected
 
 

@@ -82,22 +82,63 @@ def test_png_and_html_are_written_and_not_trivial(tmp_path: Path, name: str) -> 
     assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', page) and "<link" not in page
 
 
+def payback_json(database_url: str, tmp_path: Path, path_text: str | None = None) -> dict:
+    m = manifest_file(tmp_path)
+    args = ["--hardware-cost", "500", "--opex-per-epoch", "10", "--window", "2", "--format", "json"]
+    if path_text is not None:
+        path = tmp_path / "prices.csv"
+        path.write_text(path_text)
+        args += ["--price-path", str(path)]
+    return json.loads(report(database_url, m, "payback", *args))
+
+
 def test_payback_scenarios(database_url: str, tmp_path: Path) -> None:
     scenario(database_url).dispose()
-    m = manifest_file(tmp_path)
-    path = tmp_path / "prices.csv"
-    path.write_text("epoch,price_usd\n5,1.0\n6,2.0\n")
-    data = json.loads(report(database_url, m, "payback", "--hardware-cost", "500", "--opex-per-epoch", "10",
-                             "--price-path", str(path), "--window", "2", "--format", "json"))
+    data = payback_json(database_url, tmp_path, "epoch,price_usd\n5,1.0\n6,2.0\n")
     by = {r["scenario"]: r for r in data["rows"]}
     # Last 2 epochs with nodes: epochs 3 and 4, 1 node each: 100 tokens and 300 USD over 2 node-epochs.
     assert data["summary"]["tokens_per_node_per_epoch"] == "50" and data["summary"]["revenue_per_node_per_epoch_usd"] == "150"
     assert by["current price"]["reward_per_node_per_epoch_usd"] == "200"
-    assert by["current price"]["payback_epochs"] == pytest.approx(500 / 190)
-    assert by["price -50%"]["payback_epochs"] == pytest.approx(500 / 165)
-    # Price path: epoch 1 margin 190, then 240 at 2.0: 190 + 240 covers 500 within the second epoch.
-    assert by["price path"]["payback_epochs"] == pytest.approx(1 + (500 - 190) / 240)
+    assert by["current price"]["payback_epochs"] == 2.63  # 500 / 190, to 2 decimals
+    assert by["current price"]["payback_days"] == round(500 / 190 * L / 86400, 2)
+    assert by["price -50%"]["payback_epochs"] == 3.03  # 500 / 165
+    # Price path: epoch 5 margin 190, then 240 at 2.0 from epoch 6: 190 + 240 covers 500 within the second epoch.
+    assert by["price path"]["payback_epochs"] == 2.29  # 1 + 310 / 240
+    assert by["price path"]["prices_by_epoch"] == "5-5: $1.000; 6+: $2.000"
     assert data["summary"]["break_even_price_usd"] == "0"
+
+
+def test_a_price_path_holds_the_current_price_until_its_first_epoch(database_url: str, tmp_path: Path) -> None:
+    """The epoch column is honoured: a drop to 0.5 from the next epoch pays back later than one a epoch later."""
+    scenario(database_url).dispose()
+    now = {r["scenario"]: r for r in payback_json(database_url, tmp_path, "epoch,price_usd\n5,0.5\n")["rows"]}["price path"]
+    later = {r["scenario"]: r for r in payback_json(database_url, tmp_path, "epoch,price_usd\n6,0.5\n")["rows"]}["price path"]
+    # Current price 1.0 (epoch 4's): margin 50 × 1.0 + 150 − 10 = 190; at 0.5 it is 50 × 0.5 + 150 − 10 = 165.
+    assert now["payback_epochs"] == 3.03  # 500 / 165
+    assert later["payback_epochs"] == 2.88  # 1 + (500 − 190) / 165
+    assert (now["prices_by_epoch"], later["prices_by_epoch"]) == ("5+: $0.5000", "5-5: $1.000; 6+: $0.5000")
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("price_usd,epoch\n5,1\n", "the first line must be the header `epoch,price_usd`"),
+    ("5,1\n6,2\n", "the first line must be the header"),
+    ("epoch,price_usd\n", "has no prices"),
+    ("epoch,price_usd\n4,1\n", "epoch 4 is not in the future (epoch 4 is already finalized)"),
+    ("epoch,price_usd\n7,1\n6,2\n", "line 3: epoch 6 comes after epoch 7"),
+    ("epoch,price_usd\n6,1\n6,2\n", "line 3: epoch 6 is given twice"),
+    ("epoch,price_usd\n6,0\n", "line 2: '0' is not a positive price"),
+    ("epoch,price_usd\n6,-1\n", "'-1' is not a positive price"),
+    ("epoch,price_usd\n6,nan\n", "'nan' is not a positive price"),
+    ("epoch,price_usd\nsix,1\n", "with a whole epoch number"),
+])
+def test_a_bad_price_path_is_one_line(tmp_path: Path, text: str, fragment: str) -> None:
+    db = tmp_path / "f.db"
+    scenario(f"sqlite:///{db}").dispose()
+    path = tmp_path / "prices.csv"
+    path.write_text(text)
+    result = cli("report", "payback", "--hardware-cost", "500", "--price-path", str(path), "--database-url", f"sqlite:///{db}",
+                 "--deployment", str(manifest_file(tmp_path)))
+    assert_one_line_error(result, fragment)
 
 
 @pytest.mark.parametrize(

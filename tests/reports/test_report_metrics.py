@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_EVEN, Decimal
+
 import pytest
 
 from indexer.errors import FlywheelError
@@ -64,17 +66,22 @@ def scenario(url: str):
     return engine
 
 
+def share8(numerator: int, denominator: int) -> float:
+    """A ratio as every report carries it: rounded once, half-even, to 8 decimal places."""
+    return float((Decimal(numerator) / Decimal(denominator)).quantize(Decimal("1e-8"), rounding=ROUND_HALF_EVEN))
+
+
 def test_real_yield_per_epoch_by_hand(database_url: str) -> None:
     engine = scenario(database_url)
     with engine.connect() as conn:
-        report = build.real_yield(conn, INFO, "epoch")
+        report = build.real_yield(conn, INFO, "epoch").finished(INFO.payment_decimals)
     rows = {r["epoch_start"]: r for r in report.rows}
     assert sorted(rows) == [0, 1, 2, 3, 4]
 
     e0 = rows[0]
     assert (e0["subsidy_tokens"], e0["price_usd"], e0["subsidy_usd"], e0["revenue_usd"]) == ("1000", "0.5", "500", "95")
-    assert e0["real_yield_share"] == pytest.approx(95 / 595, abs=1e-15)
-    assert e0["coverage_ratio"] == pytest.approx(0.19, abs=1e-15)
+    assert e0["real_yield_share"] == share8(95, 595) == 0.15966387
+    assert e0["coverage_ratio"] == 0.19
     assert (e0["gross_payments_usd"], e0["protocol_fees_usd"], e0["payments"], e0["active_nodes"]) == ("100", "5", 1, 2)
     assert e0["revenue_per_node_usd"] == "47.5"
     assert e0["net_new_supply_tokens"] == "0"
@@ -86,9 +93,9 @@ def test_real_yield_per_epoch_by_hand(database_url: str) -> None:
     assert e1["net_new_supply_tokens"] == "600"
     assert e1["suspect_revenue_usd"] == "100"
     # Revenue 190 less W's half of the epoch's net payments (95 of 190) = 95.
-    assert e1["real_yield_share_excl_suspect"] == pytest.approx(95 / 455, abs=1e-15)
+    assert e1["real_yield_share_excl_suspect"] == share8(95, 455)
     assert e1["cumulative_subsidy_usd"] == "860" and e1["cumulative_revenue_usd"] == "285"
-    assert e1["cumulative_share"] == pytest.approx(285 / 1145, abs=1e-15)
+    assert e1["cumulative_share"] == share8(285, 1145)
 
     e2 = rows[2]  # the revoked finalization is not counted; the second one is
     assert (e2["subsidy_tokens"], e2["subsidy_usd"], e2["real_yield_share"], e2["coverage_ratio"]) == ("810", "810", 0.0, 0.0)
@@ -98,20 +105,21 @@ def test_real_yield_per_epoch_by_hand(database_url: str) -> None:
     assert e3["real_yield_share"] is None and e3["coverage_ratio"] is None
     assert e3["active_nodes"] == 1
 
-    assert rows[4]["real_yield_share"] == pytest.approx(0.75) and rows[4]["gross_payments_usd"] == "400"
+    assert rows[4]["real_yield_share"] == 0.75 and rows[4]["gross_payments_usd"] == "400"
     assert report.summary["crossover_epoch"] == 4
-    assert report.summary["latest_share"] == pytest.approx(0.75)
+    assert report.summary["latest_share"] == 0.75
     assert report.summary["cumulative_subsidy_usd"] == "1770" and report.summary["cumulative_revenue_usd"] == "585"
 
 
 def test_longer_intervals_sum_usd_before_dividing(database_url: str) -> None:
     engine = scenario(database_url)
     with engine.connect() as conn:
-        report = build.real_yield(conn, INFO, "day")
+        report = build.real_yield(conn, INFO, "day").finished(INFO.payment_decimals)
     (row,) = report.rows
     assert (row["epoch_start"], row["epoch_end"], row["start_time"]) == (0, 4, "1970-01-01T00:00:00Z")
     assert row["subsidy_usd"] == "1770" and row["revenue_usd"] == "585"
-    assert row["real_yield_share"] == pytest.approx(585 / 2355, abs=1e-15)
+    assert row["real_yield_share"] == share8(585, 2355)
+    assert row["period"] == "1970-01-01"
     # The interval's price is value-weighted: subsidy USD over subsidy tokens.
     assert row["price_usd"] == "0.62989324"  # 1770 / 2810 to the feed's 8 decimals
     assert row["active_nodes"] == 1 and row["gross_payments_usd"] == "700"
@@ -124,12 +132,14 @@ def test_demand_flags_funded_and_rewarded_payers_only(database_url: str) -> None
     accounts = {a["account"]: a for a in report.extra["suspect_accounts"]}
     assert set(accounts) == {W}
     assert accounts[W]["suspect_paid_usd"] == "100" and accounts[W]["payments"] == 1
-    assert "received payment tokens from a rewarded account " + A in accounts[W]["evidence"]
+    # W was funded with 100 USD by A (block 7 of the scenario) and paid 100: all of it is suspect.
+    assert accounts[W]["evidence"] == f"received $100.00 in payment tokens from {A} at block 7"
     assert report.summary["suspect_payments_usd"] == "100" and report.summary["all_payments_usd"] == "700"
+    assert report.summary["suspect_accounts"] == 1 and report.summary["allowed_accounts_cleared"] == 0
 
 
 def test_rewards_claimed_to_a_fresh_address_do_not_launder_its_payments(database_url: str) -> None:
-    """A claims to a new address R (no transfer from A shows it) and R pays: R's payment is suspect."""
+    """B claims to a new address R (no transfer from B shows it) and R pays: R's payment is suspect up to what it got."""
     engine = scenario(database_url)
     r = f"0x{0xa9:040x}"
     with engine.begin() as conn:
@@ -143,8 +153,10 @@ def test_rewards_claimed_to_a_fresh_address_do_not_launder_its_payments(database
         report = demands.demand(conn, INFO, "epoch")
     accounts = {a["account"]: a for a in report.extra["suspect_accounts"]}
     assert set(accounts) == {W, r}
+    # R got 10 tokens at epoch 5's price of 1 USD and 30 USD: 40 USD, more than its 30 USD payment.
     assert accounts[r]["suspect_paid_usd"] == "30"
-    assert "received the claimed rewards of a rewarded account " + B in accounts[r]["evidence"]
+    assert accounts[r]["evidence"] == (f"received rewards claimed by {B}: 10 network tokens and $30.00 in payment tokens ($40.00) "
+                                       "at block 2")
 
 
 def test_empty_database_and_unknown_interval_are_refused(database_url: str) -> None:
@@ -161,13 +173,15 @@ def test_empty_database_and_unknown_interval_are_refused(database_url: str) -> N
 def test_contributors_by_hand(database_url: str) -> None:
     engine = scenario(database_url)
     with engine.connect() as conn:
-        report = build.contributors(conn, INFO)
+        report = build.contributors(conn, INFO).finished(INFO.payment_decimals)
     rows = {r["account"]: r for r in report.rows}
     a, b = rows[A], rows[B]
     # A claimed in epoch 1: valued at epoch 0's price (the last finalized before the claim), 0.5 USD.
     assert (a["claimed_subsidy_tokens"], a["claimed_subsidy_usd"], a["claimed_revenue_usd"], a["claimed_usd"]) == ("600", "300", "50", "350")
-    assert (a["nodes_registered"], a["nodes_active"], a["first_epoch"], a["last_epoch"]) == (1, 1, 0, 1)
+    # A registered its node in epoch 0 and claimed once, in epoch 1: the epochs are those of claims.
+    assert (a["nodes_registered"], a["nodes_active"], a["first_epoch_claimed"], a["last_epoch_claimed"]) == (1, 1, 1, 1)
     assert (b["claimed_usd"], b["nodes_registered"], b["nodes_active"]) == ("0", 1, 0)
+    assert (b["first_epoch_claimed"], b["last_epoch_claimed"]) == (None, None)
     assert report.rows[0]["account"] == A
     assert report.summary["top_10_percent_share"] == 1.0
-    assert report.summary["gini"] == pytest.approx(0.5)
+    assert report.summary["gini"] == 0.5
