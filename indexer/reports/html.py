@@ -36,12 +36,17 @@ TEXT_HEAD = ' class="text"'
 PROSE = ("evidence",)
 
 
+def header(column: str) -> str:
+    # Every USD cell shows its "$", so the header need not say "usd" again; narrower headers, narrower tables.
+    return column.removesuffix("_usd").replace("_", " ")
+
+
 def _table(rows: list[dict], columns: list[str]) -> str:
     def css(c: str) -> str:
         names = (["text"] if c in TEXT_COLUMNS else []) + (["prose"] if c in PROSE else [])
         return f' class="{" ".join(names)}"' if names else ""
 
-    head = "".join(f"<th{TEXT_HEAD if c in TEXT_COLUMNS else ''}>{escape.escape(c.replace('_', ' '))}</th>" for c in columns)
+    head = "".join(f"<th{TEXT_HEAD if c in TEXT_COLUMNS else ''}>{escape.escape(header(c))}</th>" for c in columns)
     body = "".join("<tr>" + "".join(f"<td{css(c)}>{escape.escape(display(c, row.get(c)))}</td>" for c in columns) + "</tr>"
                    for row in rows)
     return f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
