@@ -54,6 +54,7 @@ MAX_TICKS = 14
 # Tick strides, in periods, that land on familiar boundaries (a week of days, a quarter of months).
 STRIDES = {"day": (1, 2, 7, 14, 28, 91, 182, 364), "week": (1, 2, 4, 13, 26, 52), "month": (1, 2, 3, 6, 12, 24)}
 TOP_ACCOUNTS = 20
+DENSE = 150  # periods beyond which bars are too thin for a gap between them
 # How a tick names a period: a day briefly (the year is in the axis label), a week by its ISO year and number.
 PERIOD_NAMES = {"day": "%b %d", "week": "%G-W%V", "month": "%Y-%m"}
 
@@ -239,15 +240,18 @@ def real_yield_figure(report: Report):
     dated = by_date(report)
     layers = _layers(report)
     fig, ax = plt.subplots(figsize=(11, 6), dpi=110, layout="constrained")
-    # Bars leave a sliver between periods, so that where one period ends and the next begins stays visible.
-    widths = [(p.right - p.left) * (0.84 if dated else 0.8) for p in spans]
+    # Bars leave a sliver between periods, so that where one period ends and the next begins stays visible; past
+    # a few pixels a bar the slivers and edges would be all one sees, so dense bars touch and have no edge.
+    dense = len(spans) > DENSE
+    widths = [(p.right - p.left) * (1.0 if dense else 0.84 if dated else 0.8) for p in spans]
     lefts = [p.left + (p.right - p.left - w) / 2 for p, w in zip(spans, widths)]
     partial = [p.partial for p in spans]
     hatch = ["//" if x else None for x in partial]
     alpha = [0.55 if x else 0.9 for x in partial]
     tops = [0.0] * len(spans)
     for values, color, _ in layers:
-        bars = ax.bar(lefts, values, width=widths, bottom=list(tops), align="edge", color=color, edgecolor="white", linewidth=0.4)
+        bars = ax.bar(lefts, values, width=widths, bottom=list(tops), align="edge", color=color, edgecolor="white",
+                      linewidth=0 if dense else 0.4, antialiased=not dense)
         for bar, h, a in zip(bars, hatch, alpha):
             bar.set_hatch(h)
             bar.set_alpha(a)
