@@ -53,6 +53,7 @@ class Column:
     label: str  # how a person reads the name: table headers, summary lines
     none: str = ""  # what a summary says where the value is unknown (a table cell stays empty)
     in_words: bool = True  # False: a number for machines that a summary line beside it already says in words
+    table_none: bool = False  # a table cell says `none` too, where a blank would read as the best case
 
 
 def _declare(*columns: Column) -> dict[str, Column]:
@@ -122,8 +123,8 @@ COLUMNS: dict[str, Column] = _declare(
     Column("scenario", TEXT, "scenario"),
     Column("reward_per_node_per_epoch_usd", USD, "reward per node per epoch"),
     Column("margin_per_epoch_usd", USD, "margin per epoch"),
-    Column("payback_epochs", PAYBACK, "payback epochs", none="never"),
-    Column("payback_days", PAYBACK, "payback days", none="never"),
+    Column("payback_epochs", PAYBACK, "payback epochs", none="never", table_none=True),
+    Column("payback_days", PAYBACK, "payback days", none="never", table_none=True),
     Column("prices_by_epoch", TEXT, "prices by epoch"),
     Column("hardware_cost_usd", USD, "hardware cost"),
     Column("opex_per_epoch_usd", USD, "opex per epoch"),
@@ -215,6 +216,12 @@ def display(key: str, value: object) -> str:
 
 def label(key: str) -> str:
     return column(key).label
+
+
+def table_value(key: str, value: object) -> str:
+    """A table cell: blank where the value is unknown, unless a blank would mislead (a payback that never comes)."""
+    c = column(key)
+    return c.none if value is None and c.table_none else display(key, value)
 
 
 def summary_value(key: str, value: object) -> str:

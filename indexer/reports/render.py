@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from rich.table import Table
 
 from indexer import atomic
 from indexer.errors import FlywheelError, unknown
-from indexer.reports.columns import label
+from indexer.reports.columns import label, table_value
 from indexer.reports.model import TEXT_COLUMNS, Report, cell, display, summary_lines
 
 FORMATS = ("table", "csv", "json", "png", "html")
@@ -75,7 +76,7 @@ def check_view(report: Report, view: View, fmt: str) -> None:
 def _texts(columns: list[str], rows: list[dict], short: bool) -> dict[str, list[str]]:
     texts = {}
     for c in columns:
-        values = [display(c, row.get(c)) for row in rows]
+        values = [table_value(c, row.get(c)) for row in rows]
         if short and c in TEXT_COLUMNS:
             values = [_shorten(v) for v in values]
         texts[c] = values
@@ -116,13 +117,19 @@ def fit(width: int, rows: list[dict], wanted: list[str]) -> tuple[list[str], dic
         if best is None or len(chosen) > len(best[0]):
             best = (chosen, texts, widths)
     chosen, texts, widths = best
-    # Room to spare goes to sentences first, then to headers, so both wrap onto fewer lines.
+    # Room to spare goes to sentences first, then a character at a time to the header wrapped onto the most
+    # lines, so the header row is as short as the room allows.
     spare = width - (sum(widths[c] for c in chosen) + RULES_PER_COLUMN * len(chosen) + RULES)
-    for c in sorted(chosen, key=lambda c: c not in WRAPPED):
-        full = max(map(len, texts[c]), default=0) if c in WRAPPED else len(label(c))
-        grow = max(0, min(spare, full - widths[c]))
+    for c in (c for c in chosen if c in WRAPPED):
+        grow = max(0, min(spare, max(map(len, texts[c]), default=0) - widths[c]))
         widths[c] += grow
         spare -= grow
+    while spare > 0:
+        tallest = max(chosen, key=lambda c: (len(textwrap.wrap(label(c), widths[c])), -widths[c]))
+        if len(textwrap.wrap(label(tallest), widths[tallest])) <= 1:
+            break
+        widths[tallest] += 1
+        spare -= 1
     return chosen, texts, widths
 
 
