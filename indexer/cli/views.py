@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
@@ -16,6 +15,10 @@ from rich.table import Table
 from indexer.app.simulate import OnEpoch, Simulated
 from indexer.chain.manifest import Manifest
 from indexer.cli.output import console, info, is_terminal
+from indexer.reports.model import Report
+from indexer.reports.numbers import price_usd, scaled, share
+from indexer.reports.realyield import HALF
+from indexer.reports.render import to_table
 from indexer.sim.run import EpochRecord
 
 
@@ -35,27 +38,26 @@ def summary(m: Manifest) -> Table:
     return table
 
 
-def _share(r: EpochRecord, decimals: int) -> Decimal | None:
-    revenue = Decimal(r.revenue) / 10**decimals
-    total = revenue + r.subsidy_usd()
-    return revenue / total if total else None
+STORY_COLUMNS = ["epoch_start", "contributors", "active_nodes", "customers", "payments", "wash_payments", "price_usd",
+                 "subsidy_usd", "revenue_usd", "real_yield_share"]
+# The columns a narrow terminal keeps, most important first.
+STORY_TABLE = ["epoch_start", "real_yield_share", "revenue_usd", "subsidy_usd", "active_nodes", "payments", "price_usd",
+               "contributors", "customers", "wash_payments"]
 
 
-def story(records: list[EpochRecord], decimals: int) -> Table:
-    crossover = next((r.epoch for r in records if (_share(r, decimals) or 0) >= Decimal("0.5")), None)
+def story(records: list[EpochRecord], decimals: int, width: int) -> Table:
+    """Every fourth epoch of a simulation and its last, read like the real-yield report."""
+    rows = []
+    for r in records:
+        revenue = scaled(r.revenue, decimals)
+        rows.append({"epoch_start": r.epoch, "contributors": r.contributors, "active_nodes": r.nodes, "customers": r.customers,
+                     "payments": r.payments, "wash_payments": r.wash_payments, "price_usd": price_usd(r.price),
+                     "subsidy_usd": r.subsidy_usd(), "revenue_usd": revenue, "real_yield_share": share(revenue, r.subsidy_usd())})
+    crossover = next((row["epoch_start"] for row in rows if (row["real_yield_share"] or 0) >= HALF), None)
     title = f"crossover: revenue first covers subsidy in epoch {crossover}" if crossover is not None else "no crossover yet"
-    table = Table(title=f"Simulated network — {title}")
-    for name in ("epoch", "contributors", "nodes", "customers", "payments", "wash", "price USD", "subsidy USD", "revenue USD", "real-yield share"):
-        table.add_column(name, justify="right")
-    shown = [r for r in records if (r.epoch - records[0].epoch) % 4 == 0 or r is records[-1]]
-    for r in shown:
-        share = _share(r, decimals)
-        table.add_row(
-            str(r.epoch), str(r.contributors), str(r.nodes), str(r.customers), str(r.payments), str(r.wash_payments),
-            f"{Decimal(r.price) / 10**8:.4f}", f"{r.subsidy_usd():,.0f}", f"{Decimal(r.revenue) / 10**decimals:,.0f}",
-            "" if share is None else f"{share:.1%}",
-        )
-    return table
+    shown = [row for i, row in enumerate(rows) if i % 4 == 0 or i == len(rows) - 1]
+    report = Report("simulation", f"Simulated network — {title}", "epoch", shown, {}, STORY_COLUMNS, table_columns=STORY_TABLE)
+    return to_table(report, width)[0]
 
 
 @contextmanager
@@ -71,5 +73,5 @@ def epoch_progress(epochs: int) -> Iterator[OnEpoch]:
 
 
 def simulated(run: Simulated, epochs: int) -> None:
-    console.print(story(run.records, run.payment_decimals))
+    console.print(story(run.records, run.payment_decimals, console.width))
     console.print(f"simulated {epochs} epochs in {run.seconds:.1f} s")

@@ -83,6 +83,10 @@ COLUMNS: dict[str, Column] = _declare(
     Column("cumulative_subsidy_usd", USD, "cumulative subsidy"),
     Column("cumulative_revenue_usd", USD, "cumulative revenue"),
     Column("cumulative_share", SHARE, "cumulative share"),
+    # a simulation's epochs
+    Column("contributors", COUNT, "contributors"),
+    Column("customers", COUNT, "customers"),
+    Column("wash_payments", COUNT, "wash payments"),
     # real-yield and demand summaries
     Column("epochs", COUNT, "epochs finalized"),
     Column("first_epoch", EPOCH, "first epoch"),
