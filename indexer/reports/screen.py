@@ -129,28 +129,33 @@ class _Screen:
         """Rewarded accounts that are not allowed: the only sources of taint, and the fully suspect payers."""
         return select(self.rewarded.c.account).where(self.rewarded.c.account.not_in(self.allowed))
 
-    def rewarded_by_epoch(self) -> dict[int, tuple[int, int, int]]:
-        return q.payments_by_epoch(self.conn, self.t, self.d, lambda stmt, p: stmt.where(p.c.customer.in_(self.sources())))
+    def on_chain(self, col):
+        """`col` is the deployment's chain: true of nearly every row. Said so to SQLite, which has no statistics and
+        would otherwise read a whole table through the (chain_id, block) index instead of the account index."""
+        term = col == self.d.chain_id
+        return func.likely(term) if self.t.dialect == "sqlite" else term
 
-    def rewarded_payers(self) -> Iterator[tuple[str, int, int]]:
-        """(account, gross paid, payments) of every rewarded payer not allowed."""
-        p = self.t.payment_received
+    def rewarded_paid(self) -> Iterator[tuple[str, int, int, int, int]]:
+        """(account, epoch, gross, fees, payments) of every rewarded payer not allowed, by account."""
+        p, dialect = self.t.payment_received, self.t.dialect
+        epoch = cast(p.c.epoch, BigInteger)
 
         def build(wide: bool):
-            stmt = (select(p.c.customer, q.exact_sum(p.c.amount, self.t.dialect, wide), func.count(), q.width(p.c.amount, self.t.dialect))
-                    .where(q._is(p.c.contract, self.d.contracts["payment_gateway"]), p.c.chain_id == self.d.chain_id)
+            stmt = (select(p.c.customer, epoch, q.exact_sum(p.c.amount, dialect, wide), q.exact_sum(p.c.fee, dialect, wide), func.count(),
+                           q.width(p.c.amount, dialect))
+                    .where(q._is(p.c.contract, self.d.contracts["payment_gateway"]), self.on_chain(p.c.chain_id))
                     .where(p.c.customer.in_(self.sources()))
-                    .group_by(p.c.customer))
-            return stmt, 3
+                    .group_by(p.c.customer, epoch).order_by(p.c.customer))
+            return stmt, 5
 
-        for account, paid, count, _ in q.run_exact(self.conn, build, self.t.dialect):
-            yield account, q.to_int(paid), int(count)
+        for account, e, gross, fees, count, _ in q.run_exact(self.conn, build, dialect):
+            yield account, int(e), q.to_int(gross), q.to_int(fees), int(count)
 
     def rewarded_cleared(self) -> int:
         """Rewarded accounts on the allow list that paid."""
         p = self.t.payment_received
         stmt = (select(func.count(func.distinct(p.c.customer)))
-                .where(q._is(p.c.contract, self.d.contracts["payment_gateway"]), p.c.chain_id == self.d.chain_id)
+                .where(q._is(p.c.contract, self.d.contracts["payment_gateway"]), self.on_chain(p.c.chain_id))
                 .where(p.c.customer.in_(select(self.rewarded.c.account)), p.c.customer.in_(self.allowed)))
         return int(self.conn.execute(stmt).scalar() or 0)
 
@@ -159,10 +164,10 @@ class _Screen:
         rc, nr, d = self.t.reward_claimed, self.t.node_registered, self.d
         why = union_all(
             select(rc.c.account, literal("claimed rewards"), func.min(rc.c.block_number))
-            .where(q._is(rc.c.contract, d.contracts["reward_distributor"]), rc.c.chain_id == d.chain_id, rc.c.account.in_(accounts))
+            .where(q._is(rc.c.contract, d.contracts["reward_distributor"]), self.on_chain(rc.c.chain_id), rc.c.account.in_(accounts))
             .group_by(rc.c.account),
             select(nr.c.owner, literal("registered a node"), func.min(nr.c.block_number))
-            .where(q._is(nr.c.contract, d.contracts["node_registry"]), nr.c.chain_id == d.chain_id, nr.c.owner.in_(accounts))
+            .where(q._is(nr.c.contract, d.contracts["node_registry"]), self.on_chain(nr.c.chain_id), nr.c.owner.in_(accounts))
             .group_by(nr.c.owner),
         )
         out: dict[str, list[str]] = {}
@@ -178,19 +183,19 @@ class _Screen:
         claimed_to = (
             select(rr.c.recipient.label("account"), rr.c.block_number, rr.c.log_index, literal(CLAIMED).label("kind"),
                    rr.c.account.label("source"), rr.c.subsidy.label("a"), rr.c.revenue.label("b"), rr.c.block_time.label("at"))
-            .where(q._is(rr.c.contract, d.contracts["reward_distributor"]), rr.c.chain_id == d.chain_id)
+            .where(q._is(rr.c.contract, d.contracts["reward_distributor"]), self.on_chain(rr.c.chain_id))
             .where(rr.c.account.in_(self.sources()), rr.c.recipient.not_in(others))
         )
         funded = (
             select(tr.c.receiver, tr.c.block_number, tr.c.log_index, case((q._is(tr.c.contract, d.contracts["network_token"]), NETWORK), else_=PAYMENT),
                    tr.c.sender, tr.c.value, null(), tr.c.block_time)
-            .where(tr.c.chain_id == d.chain_id, q._is(tr.c.contract, d.contracts["network_token"]) | q._is(tr.c.contract, d.contracts["payment_token"]))
+            .where(self.on_chain(tr.c.chain_id), q._is(tr.c.contract, d.contracts["network_token"]) | q._is(tr.c.contract, d.contracts["payment_token"]))
             .where(tr.c.sender.in_(self.sources()), tr.c.receiver.not_in(others), tr.c.receiver != q.ZERO_ADDRESS)
         )
         links = union_all(claimed_to, funded).cte("taint_links")
         paid = (
             select(p.c.customer, p.c.block_number, p.c.log_index, literal(PAID), null(), p.c.amount, p.c.fee, cast(p.c.epoch, BigInteger))
-            .where(q._is(p.c.contract, d.contracts["payment_gateway"]), p.c.chain_id == d.chain_id)
+            .where(q._is(p.c.contract, d.contracts["payment_gateway"]), self.on_chain(p.c.chain_id))
             .where(p.c.customer.in_(select(links.c.account)))
         )
         every = union_all(select(links), paid).subquery("haircut")
@@ -263,15 +268,19 @@ class _Screen:
 def suspect_by_epoch(conn: Connection, t: q.Tables, d: q.DeploymentInfo) -> dict[int, tuple[int, int]]:
     """epoch -> (suspect gross, suspect fees) of payments, in payment-token base units, by the payment's epoch."""
     screen = _Screen(conn, t, d)
-    out = {epoch: [gross, fees] for epoch, (gross, fees, _) in screen.rewarded_by_epoch().items()}
+    out: dict[int, tuple[int, int]] = {}
+
+    def add(epoch: int, gross: int, fees: int) -> None:
+        was_gross, was_fees = out.get(epoch, (0, 0))
+        out[epoch] = (was_gross + gross, was_fees + fees)
+
+    for _, epoch, gross, fees, _ in screen.rewarded_paid():
+        add(epoch, gross, fees)
     for s in screen.tainted(evidence=False):
-        if s.allowed:
-            continue
-        for epoch, (gross, fees) in s.by_epoch.items():
-            sums = out.setdefault(epoch, [0, 0])
-            sums[0] += gross
-            sums[1] += fees
-    return {epoch: (gross, fees) for epoch, (gross, fees) in out.items()}
+        if not s.allowed:
+            for epoch, (gross, fees) in s.by_epoch.items():
+                add(epoch, gross, fees)
+    return out
 
 
 def suspect_accounts(conn: Connection, t: q.Tables, d: q.DeploymentInfo, top: int | None = None) -> Suspects:
@@ -280,8 +289,12 @@ def suspect_accounts(conn: Connection, t: q.Tables, d: q.DeploymentInfo, top: in
     counted = {"suspects": 0, "cleared": screen.rewarded_cleared()}
 
     def every() -> Iterator[Suspect]:
-        for account, paid, payments in screen.rewarded_payers():
+        for account, rows in groupby(screen.rewarded_paid(), key=lambda r: r[0]):
             counted["suspects"] += 1
+            paid, payments = 0, 0
+            for _, _, gross, _, count in rows:
+                paid += gross
+                payments += count
             yield Suspect(account, paid, payments, None)  # its reasons are looked up for the top ones only
         for s in screen.tainted(evidence=True):
             if s.allowed:
