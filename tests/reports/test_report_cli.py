@@ -40,12 +40,13 @@ def test_table_csv_and_json_agree_and_backends_agree(database_url: str, tmp_path
     rows = list(csv.DictReader(io.StringIO(report(database_url, m, "real-yield", "--format", "csv"))))
     assert len(rows) == len(data["rows"]) == 5
     for csv_row, json_row in zip(rows, data["rows"]):
+        assert set(csv_row) == set(json_row)
         for key, value in csv_row.items():
             expected = json_row[key]
             if expected is None:
                 assert value == ""
             elif isinstance(expected, float):
-                assert float(value) == pytest.approx(expected, abs=1e-6)
+                assert float(value) == expected  # the same rounded decimal, not merely close to it
             else:
                 assert value == str(expected)
     table = report(database_url, m, "real-yield")
@@ -90,6 +91,38 @@ def payback_json(database_url: str, tmp_path: Path, path_text: str | None = None
         path.write_text(path_text)
         args += ["--price-path", str(path)]
     return json.loads(report(database_url, m, "payback", *args))
+
+
+def test_summary_suspects_and_columns_each_write_one_csv(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'f.db'}"
+    scenario(url).dispose()
+    m = manifest_file(tmp_path)
+    data = json.loads(report(url, m, "demand", "--format", "json"))
+    summary = list(csv.reader(io.StringIO(report(url, m, "demand", "--format", "csv", "--summary"))))
+    assert summary[0] == ["key", "value"]
+    assert {k: v for k, v in summary[1:]} == {k: "" if v is None else str(v) for k, v in data["summary"].items()}
+    suspects = list(csv.reader(io.StringIO(report(url, m, "demand", "--format", "csv", "--suspects", "--top", "1"))))
+    assert suspects[0] == ["account", "suspect_paid_usd", "payments", "evidence"] and len(suspects) == 2
+    assert suspects[1][0] == data["suspect_accounts"][0]["account"]
+    chosen = list(csv.reader(io.StringIO(report(url, m, "real-yield", "--format", "csv", "--columns", "real_yield_share,epoch_start"))))
+    assert chosen[0] == ["real_yield_share", "epoch_start"] and len(chosen) == 6
+    table = report(url, m, "demand", "--top", "1")
+    assert "Suspect accounts, largest first (1 shown" in table and data["suspect_accounts"][0]["evidence"][:20] in table
+    summary_only = report(url, m, "real-yield", "--summary")
+    assert "crossover epoch: 4" in summary_only and "┃" not in summary_only
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["real-yield", "--columns", "epoch_start,nope"], "--columns: nope is not a column of real-yield"),
+    (["real-yield", "--columns", ","], "--columns needs column names"),
+    (["real-yield", "--summary", "--format", "json"], "--summary is for the table and CSV"),
+    (["demand", "--suspects", "--summary", "--format", "csv"], "choose one"),
+])
+def test_a_view_the_report_cannot_give_is_one_line(tmp_path: Path, args: list[str], fragment: str) -> None:
+    db = tmp_path / "f.db"
+    scenario(f"sqlite:///{db}").dispose()
+    result = cli("report", *args, "--database-url", f"sqlite:///{db}", "--deployment", str(manifest_file(tmp_path)))
+    assert_one_line_error(result, fragment)
 
 
 def test_payback_scenarios(database_url: str, tmp_path: Path) -> None:
