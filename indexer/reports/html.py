@@ -2,7 +2,7 @@
 
 Nothing is fetched (no CDN, no script, no web font), so the file reads the same when mailed
 or opened from a disk with no network. Every cell is shown as the terminal shows it
-(`model.display`: USD to the cent, shares as percentages), never as the exact value the
+(`columns.table_value`: USD to the cent, shares as percentages; headers are the columns' labels), never as the exact value the
 CSV carries: 30 digits after the point say nothing to a reader and push the page sideways.
 The first table holds the columns a person reads first (`report.table_columns`), so it
 fits a laptop screen; every column stays one click away in an "all columns" table.
@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import html as escape
 
-from indexer.reports.model import TEXT_COLUMNS, Report, display, summary_lines
+from indexer.reports.columns import label, table_value
+from indexer.reports.model import TEXT_COLUMNS, Report, summary_lines
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem auto; padding: 0 1rem; max-width: 1240px; color: #1a1a1a; }
@@ -36,18 +37,13 @@ TEXT_HEAD = ' class="text"'
 PROSE = ("evidence",)
 
 
-def header(column: str) -> str:
-    # Every USD cell shows its "$", so the header need not say "usd" again; narrower headers, narrower tables.
-    return column.removesuffix("_usd").replace("_", " ")
-
-
 def _table(rows: list[dict], columns: list[str]) -> str:
     def css(c: str) -> str:
         names = (["text"] if c in TEXT_COLUMNS else []) + (["prose"] if c in PROSE else [])
         return f' class="{" ".join(names)}"' if names else ""
 
-    head = "".join(f"<th{TEXT_HEAD if c in TEXT_COLUMNS else ''}>{escape.escape(header(c))}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td{css(c)}>{escape.escape(display(c, row.get(c)))}</td>" for c in columns) + "</tr>"
+    head = "".join(f"<th{TEXT_HEAD if c in TEXT_COLUMNS else ''}>{escape.escape(label(c))}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td{css(c)}>{escape.escape(table_value(c, row.get(c)))}</td>" for c in columns) + "</tr>"
                    for row in rows)
     return f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
