@@ -161,6 +161,8 @@ class _Screen:
 
     def reasons(self, accounts: list[str]) -> dict[str, list[str]]:
         """Why each of `accounts` counts as rewarded, with the block it first did."""
+        if not accounts:
+            return {}
         rc, nr, d = self.t.reward_claimed, self.t.node_registered, self.d
         why = union_all(
             select(rc.c.account, literal("claimed rewards"), func.min(rc.c.block_number))
@@ -190,7 +192,7 @@ class _Screen:
             select(tr.c.receiver, tr.c.block_number, tr.c.log_index, case((q._is(tr.c.contract, d.contracts["network_token"]), NETWORK), else_=PAYMENT),
                    tr.c.sender, tr.c.value, null(), tr.c.block_time)
             .where(self.on_chain(tr.c.chain_id), q._is(tr.c.contract, d.contracts["network_token"]) | q._is(tr.c.contract, d.contracts["payment_token"]))
-            .where(tr.c.sender.in_(self.sources()), tr.c.receiver.not_in(others), tr.c.receiver != q.ZERO_ADDRESS)
+            .where(tr.c.sender.in_(self.sources()), tr.c.receiver.not_in(others), tr.c.receiver.not_in(self.never_pay()))
         )
         links = union_all(claimed_to, funded).cte("taint_links")
         paid = (
@@ -201,6 +203,14 @@ class _Screen:
         every = union_all(select(links), paid).subquery("haircut")
         stmt = select(every).order_by(every.c.account, every.c.block_number, every.c.log_index)
         return self.conn.execute(stmt.execution_options(yield_per=STREAM_ROWS))
+
+    def never_pay(self) -> list[str]:
+        """The zero address and the deployment's contracts, in both letter cases: a contributor's payment moves its
+        stablecoins to the gateway, and a burn sends tokens to zero, but neither receiver ever pays."""
+        from eth_utils import to_checksum_address
+
+        addresses = [q.ZERO_ADDRESS, *self.d.contracts.values()]
+        return sorted({a.lower() for a in addresses} | {to_checksum_address(a) for a in addresses})
 
     def price_at(self, time: int) -> int:
         epoch = (time - self.d.genesis) // self.d.epoch_length
