@@ -26,15 +26,16 @@ from indexer.reports.source import deployment_from_database, info_of
 MakeReport = Callable[[Connection, DeploymentInfo], Report]
 
 
-def settings(config_file: Path | None, database_url: str | None, deployment: Path | None = None) -> configs.IndexerConfig:
-    """The database URL and manifest path, found as `index run` finds them."""
-    flags = {"database_url": database_url, "deployment": str(deployment) if deployment else None}
+def settings(config_file: Path | None, database_url: str | None, deployment: Path | None = None,
+             schema: str | None = None) -> configs.IndexerConfig:
+    """The database URL, its schema and the manifest path, found as `index run` finds them."""
+    flags = {"database_url": database_url, "deployment": str(deployment) if deployment else None, "schema": schema}
     return configs.load(config_file, dict(os.environ), flags)
 
 
 def open_database(cfg: configs.IndexerConfig) -> Engine:
     """The indexed database, which must exist and answer."""
-    engine = engines.make_engine(cfg.database_url, must_exist=True)
+    engine = engines.make_engine(cfg.database_url, must_exist=True, schema=cfg.schema)
     engines.check(engine)
     return engine
 
@@ -48,7 +49,7 @@ def read(engine: Engine, make: MakeReport, manifest: Manifest | None = None) -> 
 def report(cfg: configs.IndexerConfig, make: MakeReport) -> Report:
     """Open the database `cfg` names, build one report and close it; a database that fails is one line."""
     manifest = manifests.load(Path(cfg.deployment)) if cfg.deployment else None
-    engine = engines.make_engine(cfg.database_url, must_exist=True)
+    engine = engines.make_engine(cfg.database_url, must_exist=True, schema=cfg.schema)
     try:
         return read(engine, make, manifest)
     except OperationalError as exc:

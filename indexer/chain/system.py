@@ -10,7 +10,8 @@ Facts that the contracts themselves state are read from them rather than typed a
 their types and which are indexed come from the compiled ABI, and a role's id from its declaration in
 `contracts/roles.vy`. What is written here is what the contracts cannot say: which manifest key a contract
 answers to, the order of creation, the constructor arguments taken from the deployment parameters, the wiring
-calls, and for each stored event its table name and the columns the reports look rows up by.
+calls, and for each stored event its table name, the columns the reports look rows up by, and what each
+uint256 field measures (its unit: an ABI says `uint256` for an epoch, a count and an amount alike).
 
 Adding an event therefore means emitting it in its contract, adding one `Event` line here and generating a
 migration; the table, the decoder, the topic filter and the column check of `tests/db` follow.
@@ -151,27 +152,47 @@ WIRING: tuple[Call, ...] = (
 # --- events --------------------------------------------------------------------------------
 
 
+# What a uint256 field measures. The database's `_v` views show each in these terms (`indexer.db.views`), and the
+# README's table of columns says so.
+INTEGER = "integer"  # an epoch number or a count: fits a 64-bit SQL INTEGER
+NETWORK_TOKEN = "network token"  # base units of the network token (18 decimals)
+PAYMENT_TOKEN = "payment token"  # base units of the deployment's payment token (its decimals are in the manifest)
+PRICE = "price"  # USD per whole network token, 8 decimals
+TOKEN_OF_CONTRACT = "token of contract"  # base units of the token whose contract logged it (an ERC-20 Transfer)
+UNITS = (INTEGER, NETWORK_TOKEN, PAYMENT_TOKEN, PRICE, TOKEN_OF_CONTRACT)
+
+_AMOUNTS = {"subsidy": NETWORK_TOKEN, "revenue": PAYMENT_TOKEN}  # a claim's, a recipient's and an epoch's alike
+
+
 @dataclass(frozen=True)
 class Event:
     table: str  # snake_case of the event name
     event: str  # the ABI event name
     sources: tuple[str, ...]  # manifest keys of the contracts whose logs are stored
     lookups: tuple[str, ...]  # columns the reports filter and group by: each gets an index
+    units: tuple[tuple[str, str], ...] = ()  # (field, unit) for every uint256 field; `layout` refuses one missing
+
+
+def _units(**units: str) -> tuple[tuple[str, str], ...]:
+    return tuple(units.items())
 
 
 EVENTS: tuple[Event, ...] = (
-    Event("payment_received", "PaymentReceived", ("payment_gateway",), ("epoch", "customer")),
-    Event("epoch_finalized", "EpochFinalized", ("reward_distributor",), ("epoch",)),
-    Event("reward_claimed", "RewardClaimed", ("reward_distributor",), ("account",)),
-    Event("root_revoked", "RootRevoked", ("reward_distributor",), ("epoch",)),
-    Event("reward_recipient", "RewardRecipient", ("reward_distributor",), ("account", "recipient")),
-    Event("swept", "Swept", ("reward_distributor",), ("receiver",)),
+    Event("payment_received", "PaymentReceived", ("payment_gateway",), ("epoch", "customer"),
+          _units(epoch=INTEGER, amount=PAYMENT_TOKEN, fee=PAYMENT_TOKEN)),
+    Event("epoch_finalized", "EpochFinalized", ("reward_distributor",), ("epoch",),
+          _units(epoch=INTEGER, **_AMOUNTS, work_units=INTEGER, contributors=INTEGER, price=PRICE)),
+    Event("reward_claimed", "RewardClaimed", ("reward_distributor",), ("account",), _units(**_AMOUNTS)),
+    Event("root_revoked", "RootRevoked", ("reward_distributor",), ("epoch",), _units(epoch=INTEGER)),
+    Event("reward_recipient", "RewardRecipient", ("reward_distributor",), ("account", "recipient"), _units(**_AMOUNTS)),
+    Event("swept", "Swept", ("reward_distributor",), ("receiver",), _units(amount=PAYMENT_TOKEN)),
     Event("finalization_paused", "FinalizationPaused", ("reward_distributor",), ()),
     Event("finalization_unpaused", "FinalizationUnpaused", ("reward_distributor",), ()),
-    Event("node_registered", "NodeRegistered", ("node_registry",), ("owner", "epoch")),
-    Event("node_retired", "NodeRetired", ("node_registry",), ("owner", "epoch")),
-    Event("price_updated", "PriceUpdated", ("price_feed",), ("epoch",)),
-    Event("transfer", "Transfer", ("network_token", "payment_token"), ("sender", "receiver")),
+    Event("node_registered", "NodeRegistered", ("node_registry",), ("owner", "epoch"), _units(epoch=INTEGER)),
+    Event("node_retired", "NodeRetired", ("node_registry",), ("owner", "epoch"), _units(epoch=INTEGER)),
+    Event("price_updated", "PriceUpdated", ("price_feed",), ("epoch",), _units(epoch=INTEGER, price=PRICE)),
+    Event("transfer", "Transfer", ("network_token", "payment_token"), ("sender", "receiver"),
+          _units(value=TOKEN_OF_CONTRACT)),
 )
 
 
@@ -180,6 +201,7 @@ class Field:
     name: str  # the ABI name, which is already snake_case, and the column's
     kind: str  # "address", "uint256" or "bytes32": the only static types the events use
     indexed: bool
+    unit: str | None = None  # one of UNITS for a uint256 field, else None
 
 
 @dataclass(frozen=True)
@@ -202,11 +224,18 @@ def layout(event: Event, abi: list[dict]) -> EventLayout:
     found = [e for e in abi if e.get("type") == "event" and e.get("name") == event.event]
     if len(found) != 1:
         raise FlywheelError(f"{event.event} is declared {len(found)} times in the ABI of {event.sources[0]}")
-    fields = tuple(Field(i["name"], i["type"], bool(i["indexed"])) for i in found[0]["inputs"])
+    units = dict(event.units)
+    fields = tuple(Field(i["name"], i["type"], bool(i["indexed"]), units.get(i["name"])) for i in found[0]["inputs"])
     for f in fields:
         if f.kind not in KINDS or f.name != f.name.lower():
             raise FlywheelError(f"{event.event}.{f.name}: the indexer stores only {', '.join(KINDS)} fields "
                                 "with snake_case names")
+        if (f.kind == "uint256") != (f.unit is not None):
+            raise FlywheelError(f"{event.event}.{f.name}: a unit is declared for each uint256 field and no other "
+                                f"(one of {', '.join(UNITS)})")
+    stray = set(units) - {f.name for f in fields} or {u for u in units.values() if u not in UNITS}
+    if stray:
+        raise FlywheelError(f"{event.event}: units declared for no field, or no such unit: {', '.join(sorted(stray))}")
     signature = f"{event.event}({','.join(f.kind for f in fields)})"
     return EventLayout(event.table, event.event, signature, event.sources, fields, event.lookups)
 

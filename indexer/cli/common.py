@@ -31,6 +31,9 @@ KeystoreOption = typer.Option(None, "--keystore",
 # Where an indexed database is, for the commands that read one (`report`, `serve`).
 DatabaseOption = typer.Option(None, "--database-url", help="SQLAlchemy URL of the indexed database (or FLYWHEEL_DATABASE_URL, "
                               "or database_url in --config); default sqlite:///flywheel.db.")
+SchemaOption = typer.Option(None, "--schema", help="PostgreSQL only: the schema holding Flywheel's tables, so Flywheel "
+                            "can share a database (or FLYWHEEL_DB_SCHEMA, or schema in --config); `index run` and "
+                            "`db upgrade` create it if absent. Default: the database's search_path (public).")
 ConfigOption = typer.Option(None, "--config", help="The indexer's TOML settings file (its database_url and deployment).")
 
 

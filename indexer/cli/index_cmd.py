@@ -19,6 +19,7 @@ from indexer.app import index as indexing
 from indexer.chain import anvil, manifest as manifests
 from indexer.chain.node import probe_chain_id, require_deployment
 from indexer.chain.rpc import redact
+from indexer.cli.common import SchemaOption
 from indexer.cli.output import console, err_console, is_terminal
 from indexer.db import engine as engines, migrate
 from indexer.db.schema import EVENT_TABLES, checkpoint, deployment
@@ -45,6 +46,7 @@ def run(
     rpc_url: str = typer.Option(None, "--rpc-url", help="JSON-RPC URL (or FLYWHEEL_RPC_URL; default: the chain `flywheel chain up` started)."),
     deployment: Path = typer.Option(None, "--deployment", help="The deployment manifest (JSON)."),
     database_url: str = typer.Option(None, "--database-url", help="SQLAlchemy URL (or FLYWHEEL_DATABASE_URL); default sqlite:///flywheel.db."),
+    schema: str = SchemaOption,
     once: bool = typer.Option(False, "--once", help="Index up to the head (less confirmations) and exit."),
     config_file: Path = typer.Option(None, "--config", help="TOML file of settings."),
     confirmations: int = typer.Option(None, "--confirmations", help="Blocks to stay behind the head (default 0 on a local chain, 12 elsewhere)."),
@@ -56,7 +58,7 @@ def run(
     metrics_host: str = typer.Option(None, "--metrics-host", help="Address the metrics server listens on (default 127.0.0.1)."),
 ) -> None:
     """Backfill a deployment's events, then follow the head (or stop there with --once)."""
-    flags = {"rpc_url": rpc_url, "database_url": database_url, "deployment": str(deployment) if deployment else None,
+    flags = {"rpc_url": rpc_url, "database_url": database_url, "schema": schema, "deployment": str(deployment) if deployment else None,
              "confirmations": confirmations, "poll_interval": poll_interval, "batch_blocks": batch_blocks,
              "max_batch_blocks": max_batch_blocks, "reorg_window": reorg_window, "metrics_port": metrics_port,
              "metrics_host": metrics_host}
@@ -91,7 +93,7 @@ def _connect(cfg: configs.IndexerConfig, stop: threading.Event, metrics: Metrics
 def _index(cfg: configs.IndexerConfig, m: manifests.Manifest, client: NodeClient, metrics: Metrics, stop: threading.Event,
            once: bool) -> int:
     """Run the daemon under the writer lock; returns the block it stopped at."""
-    engine = engines.make_engine(cfg.database_url)
+    engine = engines.make_engine(cfg.database_url, schema=cfg.schema)
     try:
         engines.check(engine)
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -115,15 +117,18 @@ def _deployments(conn) -> dict[tuple[int, str], tuple[str, ...]]:
 
 @app.command("status")
 def status(database_url: str = typer.Option(None, "--database-url", envvar="FLYWHEEL_DATABASE_URL", help="SQLAlchemy URL of the database."),
+           schema: str = SchemaOption,
            rpc_url: str = typer.Option(None, "--rpc-url", envvar="FLYWHEEL_RPC_URL", help="Ask this node for the live head.")) -> None:
     """Head, indexed block, lag and rows per table of every deployment in the database."""
-    engine = engines.make_engine(database_url or configs.IndexerConfig().database_url, must_exist=True)
+    engine = _engine(database_url, schema, must_exist=True)
     engines.check(engine)
     live_head = int(NodeClient(rpc_url, retries=1).call("eth_blockNumber"), 16) if rpc_url else None
     try:
         with engine.connect() as conn:
-            if migrate.current(conn) is None:
+            revision = migrate.current(conn)
+            if revision is None:
                 raise FlywheelError("the database has no indexer state: run `flywheel index run` first")
+            migrate.require_known(revision)
             streams = conn.execute(select(checkpoint)).all()
             owners = _deployments(conn)
             counts = {key: _counts(conn, key[0], contracts) for key, contracts in owners.items()}
@@ -152,10 +157,21 @@ def _counts(conn, chain_id: int, contracts: tuple[str, ...]) -> dict[str, int]:
 
 
 @db_app.command("upgrade")
-def upgrade(database_url: str = typer.Option(None, "--database-url", envvar="FLYWHEEL_DATABASE_URL", help="SQLAlchemy URL.")) -> None:
-    """Apply the schema migrations."""
-    engine = engines.make_engine(database_url or configs.IndexerConfig().database_url)
-    engines.check(engine)
-    migrate.upgrade(engine)
-    console.print(f"database at {engines.safe(engine.url)} is at schema {migrate.head()}")
-    engine.dispose()
+def upgrade(database_url: str = typer.Option(None, "--database-url", envvar="FLYWHEEL_DATABASE_URL", help="SQLAlchemy URL."),
+            schema: str = SchemaOption) -> None:
+    """Apply the schema migrations: all of them or, on any refusal or failure, none."""
+    engine = _engine(database_url, schema)
+    try:
+        engines.check(engine)
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    schema = engines.schema_of(engine)
+    where = f", PostgreSQL schema {schema}," if schema else ""
+    console.print(f"database at {engines.safe(engine.url)}{where} is at schema {migrate.head()}")
+
+
+def _engine(database_url: str | None, schema: str | None, must_exist: bool = False):
+    """The database of a maintenance command, found as `index run` finds it (flag, then environment, then default)."""
+    cfg = configs.load(None, dict(os.environ), {"database_url": database_url, "schema": schema})
+    return engines.make_engine(cfg.database_url, must_exist=must_exist, schema=cfg.schema)

@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 
 from indexer.app import reports as reading
-from indexer.cli.common import ConfigOption, DatabaseOption
+from indexer.cli.common import ConfigOption, DatabaseOption, SchemaOption
 from indexer.cli.output import console
 from indexer.errors import FlywheelError, unknown
 from indexer.reports.registry import REPORTS, Param, ReportSpec
@@ -84,7 +84,7 @@ def _command(spec: ReportSpec):
                 columns: str | None, summary: bool, suspects: bool = False, **params: object) -> None:
         values = {p.name: _value(p, params[p.name]) for p in spec.params}
         view = _view(columns, summary, suspects)
-        cfg = reading.settings(config, database_url, deployment)
+        cfg = reading.settings(config, database_url, deployment, params.pop("schema"))
         fmt = choose_format(fmt, out, spec.formats)
         report = reading.report(cfg, spec.maker(values))
         emit(report, fmt, out, console, view)
@@ -93,7 +93,8 @@ def _command(spec: ReportSpec):
 
     format_option = typer.Option(None, "--format", help=f"One of {', '.join(spec.formats)}, in any case; default: "
                                  "the one --out's extension names, else table.")
-    parameters = [_keyword("database_url", str, DatabaseOption), _keyword("config", Path, ConfigOption),
+    parameters = [_keyword("database_url", str, DatabaseOption), _keyword("schema", str, SchemaOption),
+                  _keyword("config", Path, ConfigOption),
                   _keyword("deployment", Path, DeploymentOption), *(_option(p) for p in spec.params),
                   _keyword("fmt", str, format_option), _keyword("out", Path, OutOption),
                   _keyword("columns", str, ColumnsOption), _keyword("summary", bool, SummaryOption)]

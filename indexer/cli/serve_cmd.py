@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 
 from indexer.app import reports as reading
-from indexer.cli.common import ConfigOption, DatabaseOption
+from indexer.cli.common import ConfigOption, DatabaseOption, SchemaOption
 from indexer.cli.output import info
 from indexer.errors import FlywheelError
 
@@ -29,6 +29,7 @@ def _check_listen(host: str, port: int) -> None:
 
 def serve(
     database_url: str = DatabaseOption,
+    schema: str = SchemaOption,
     config: Path = ConfigOption,
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port on 127.0.0.1."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
@@ -39,7 +40,7 @@ def serve(
 
     from indexer.api.app import create_app
 
-    engine = reading.open_database(reading.settings(config, database_url))
+    engine = reading.open_database(reading.settings(config, database_url, schema=schema))
     _check_listen(host, port)
     info(f"serving the dashboard at http://{host}:{port}/ and the reports at /api/reports/<name>")
     uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")

@@ -1,4 +1,5 @@
-"""Indexer settings from flags, environment (`FLYWHEEL_RPC_URL`, `FLYWHEEL_DATABASE_URL`) or a TOML file.
+"""Indexer settings from flags, environment (`FLYWHEEL_RPC_URL`, `FLYWHEEL_DATABASE_URL`, `FLYWHEEL_DB_SCHEMA`) or a
+TOML file.
 
 Flags win over the environment, which wins over the file, which wins over the defaults.
 """
@@ -23,6 +24,7 @@ Seconds = Annotated[float, Meta(gt=0)]
 class IndexerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     rpc_url: Text | None = None
     database_url: Text = "sqlite:///flywheel.db"
+    schema: Text | None = None  # PostgreSQL only: the schema holding Flywheel's tables, so it can share a database
     deployment: Text | None = None  # manifest path
     confirmations: NotNegative | None = None  # None: 0 on a local chain, 12 elsewhere
     poll_interval: Seconds = 1.0  # seconds between polls when following the head
@@ -53,6 +55,8 @@ def load(config_file: Path | None, env: dict[str, str], flags: dict[str, object]
         values["rpc_url"] = env["FLYWHEEL_RPC_URL"]
     if env.get("FLYWHEEL_DATABASE_URL"):
         values["database_url"] = env["FLYWHEEL_DATABASE_URL"]
+    if env.get("FLYWHEEL_DB_SCHEMA"):
+        values["schema"] = env["FLYWHEEL_DB_SCHEMA"]
     values.update((key, value) for key, value in flags.items() if value is not None)
     config = structs.convert(values, IndexerConfig, "config")
     if config.max_batch_blocks < config.batch_blocks:

@@ -44,11 +44,11 @@ def _abi(*inputs: tuple[str, str, bool]) -> list[dict]:
 
 
 def test_layout_reads_fields_and_signature_from_the_abi():
-    made = system.Event("made", "Made", ("price_feed",), ("epoch",))
+    made = system.Event("made", "Made", ("price_feed",), ("epoch",), (("epoch", system.INTEGER),))
     got = system.layout(made, _abi(("epoch", "uint256", True), ("who", "address", False), ("tag", "bytes32", False)))
     assert got.signature == "Made(uint256,address,bytes32)"
-    assert [(f.name, f.kind, f.indexed) for f in got.fields] == [
-        ("epoch", "uint256", True), ("who", "address", False), ("tag", "bytes32", False)]
+    assert [(f.name, f.kind, f.indexed, f.unit) for f in got.fields] == [
+        ("epoch", "uint256", True, system.INTEGER), ("who", "address", False, None), ("tag", "bytes32", False, None)]
 
 
 @pytest.mark.parametrize("inputs, words", [
@@ -63,8 +63,8 @@ def test_layout_refuses_fields_the_indexer_cannot_store(inputs, words):
 def test_layout_refuses_a_missing_event_and_unlike_declarations():
     with pytest.raises(FlywheelError, match="declared 0 times"):
         system.layout(system.Event("gone", "Gone", ("price_feed",), ()), _abi())
-    twice = system.Event("made", "Made", ("network_token", "payment_token"), ())
-    abis = {"NetworkToken": _abi(("a", "uint256", False)), "MockUSD": _abi(("b", "uint256", False))}
+    twice = system.Event("made", "Made", ("network_token", "payment_token"), (), (("a", system.INTEGER),))
+    abis = {"NetworkToken": _abi(("a", "uint256", False)), "MockUSD": _abi(("a", "uint256", True))}
     original = system.EVENTS
     try:
         system.EVENTS = (twice,)
@@ -90,3 +90,21 @@ def test_every_contract_key_is_created_once_and_wiring_names_are_unique():
     assert len(set(names)) == len(names)
     assert all(c.key in system.KEYS for c in system.WIRING)
     assert all(key in system.KEYS for e in system.EVENTS for key in e.sources)
+
+
+def test_every_uint256_field_of_every_stored_event_has_a_declared_unit():
+    for spec in EVENTS:
+        for f in spec.fields:
+            assert (f.unit in system.UNITS) if f.kind == "uint256" else f.unit is None, (spec.event, f.name)
+
+
+@pytest.mark.parametrize("units, words", [
+    ((), "a unit is declared for each uint256 field"),
+    ((("epoch", system.INTEGER), ("who", system.INTEGER)), "a unit is declared for each uint256 field"),
+    ((("epoch", "furlongs"),), "no such unit: furlongs"),
+    ((("epoch", system.INTEGER), ("gone", system.INTEGER)), "declared for no field"),
+])
+def test_layout_refuses_a_uint256_field_without_a_unit_and_units_of_nothing(units, words):
+    made = system.Event("made", "Made", ("price_feed",), (), units)
+    with pytest.raises(FlywheelError, match=words):
+        system.layout(made, _abi(("epoch", "uint256", True), ("who", "address", False)))
