@@ -9,7 +9,7 @@ from rich.console import Console
 
 # Off a terminal, and unless COLUMNS says otherwise (Rich reads it), tables are fitted to a wide page:
 # piped into a file or a pager they read better with more of their columns.
-_WIDTH = None if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit() else 200
+_WIDTH = None if sys.stdout.isatty() else 200
 console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
