@@ -3,9 +3,9 @@ fixture and test (and every hypothesis example), so each test starts from a fres
 
 from __future__ import annotations
 
+import boa
 import pytest
 
-from tests.contracts.support import named
 from tests.contracts.system import Params, System, deploy
 
 ROOT_DELAY = 600
@@ -26,4 +26,4 @@ def delayed() -> System:
 @pytest.fixture(scope="module")
 def people() -> dict[str, str]:
     """Accounts that hold no role anywhere."""
-    return {name: named(name) for name in ("alice", "bob", "carol", "dave", "mallory")}
+    return {name: boa.env.generate_address(name) for name in ("alice", "bob", "carol", "dave", "mallory")}

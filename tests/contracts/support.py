@@ -113,12 +113,3 @@ def set_time(t: int) -> None:
     assert delta >= 0, "time only moves forwards"
     if delta:
         boa.env.time_travel(seconds=delta)
-
-
-def named(name: str) -> str:
-    """An address that is the same for `name` in every run: boa's own generate_address draws from one
-    random stream per process, so its addresses would depend on which tests ran before (and with them
-    the order of a Merkle tree's leaves, and what a derandomized state machine explores)."""
-    address = to_checksum_address(keccak(text=f"flywheel test account {name}")[-20:])
-    boa.env.alias(address, name)
-    return address

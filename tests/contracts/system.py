@@ -12,7 +12,6 @@ from indexer.chain import system as declared
 from indexer.chain.params import Params as ChainParams
 from indexer.paths import CONTRACTS_DIR
 from indexer.settle.merkle import Entitlement, EntitlementTree
-from tests.contracts.support import named
 
 REPORTER_ROLE = declared.role_id("reporter")
 GUARDIAN_ROLE = declared.role_id("guardian")
@@ -105,7 +104,7 @@ def deploy(params: Params | None = None, genesis: int | None = None, payment_tok
     """Create and wire `indexer.chain.system`'s contracts as `flywheel deploy` does, in titanoboa; with
     `payment_token`, around that contract instead of a new MockUSD, as a deployment naming an existing one."""
     params = params or Params()
-    holders = {name: named(name) for name in ("admin", "reporter", "guardian", "treasury")}
+    holders = {name: boa.env.generate_address(name) for name in ("admin", "reporter", "guardian", "treasury")}
     if genesis is None:
         genesis = boa.env.evm.patch.timestamp
     settings = ChainParams(genesis=genesis, **dataclasses.asdict(params))

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from indexer.settle.merkle import Entitlement, EntitlementTree, leaf_hash, verify
-from tests.contracts.support import MAX_EPOCHS, ZERO32, ZERO_ADDRESS, as_sender, events, fields, named, now, set_time
+from tests.contracts.support import MAX_EPOCHS, ZERO32, ZERO_ADDRESS, as_sender, events, fields, now, set_time
 from tests.contracts.system import GUARDIAN_ROLE, REPORTER_ROLE, Params, System, deploy
 from tests.helpers import examples
 
@@ -1051,8 +1051,8 @@ THOROUGH = 70
 
 def test_system_invariants(deployment, people):
     names = ["alice", "bob", "carol", "dave"]
-    accounts = [people[n] for n in names] + [named(f"customer{i}") for i in range(2)]
-    accounts += [people["mallory"], named("sink")]
+    accounts = [people[n] for n in names] + [boa.env.generate_address(f"customer{i}") for i in range(2)]
+    accounts += [people["mallory"], boa.env.generate_address("sink")]
     OUTCOMES.clear()
     RUNS.clear()
     runs = FUZZ_EXAMPLES or examples(THOROUGH)
