@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 from rich.console import Console
 
-# Off a terminal, and unless COLUMNS says otherwise (Rich reads it), tables are fitted to a wide page:
-# piped into a file or a pager they read better with more of their columns.
+# Off a terminal tables are fitted to a wide page, whatever COLUMNS says (shells and CI runners set it
+# for their own width): piped into a file or another program they read better with all their columns.
 _WIDTH = None if sys.stdout.isatty() else 200
 console = Console(highlight=False, soft_wrap=True, width=_WIDTH)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
