@@ -54,6 +54,7 @@ class Column:
     none: str = ""  # what a summary says where the value is unknown (a table cell stays empty)
     in_words: bool = True  # False: a number for machines that a summary line beside it already says in words
     table_none: bool = False  # a table cell says `none` too, where a blank would read as the best case
+    prose: bool = False  # a sentence, not a word: tables wrap it rather than let it push other columns out
 
 
 def _declare(*columns: Column) -> dict[str, Column]:
@@ -110,7 +111,7 @@ COLUMNS: dict[str, Column] = _declare(
     # demand's suspect accounts
     Column("account", TEXT, "account"),
     Column("suspect_paid_usd", USD, "suspect paid"),
-    Column("evidence", TEXT, "evidence"),
+    Column("evidence", TEXT, "evidence", prose=True),
     # contributors
     Column("nodes_registered", COUNT, "nodes registered"),
     Column("nodes_active", COUNT, "nodes active"),
@@ -129,7 +130,7 @@ COLUMNS: dict[str, Column] = _declare(
     Column("margin_per_epoch_usd", USD, "margin per epoch"),
     Column("payback_epochs", PAYBACK, "payback epochs", none="never", table_none=True),
     Column("payback_days", PAYBACK, "payback days", none="never", table_none=True),
-    Column("prices_by_epoch", TEXT, "prices by epoch"),
+    Column("prices_by_epoch", TEXT, "prices by epoch", prose=True),
     Column("hardware_cost_usd", USD, "hardware cost"),
     Column("opex_per_epoch_usd", USD, "opex per epoch"),
     Column("epochs_measured", COUNT, "epochs measured"),

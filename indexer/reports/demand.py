@@ -31,6 +31,7 @@ def demand(conn: Connection, d: q.DeploymentInfo, interval: str, top: int = 20) 
     check_interval(interval)
     facts = epoch_facts(conn, d)
     rows = build_rows(facts, interval, d.payment_decimals)
+    per_epoch = rows if interval == "epoch" else build_rows(facts, "epoch", d.payment_decimals)
     summary = summarize(facts, rows, interval, d.payment_decimals)
     total_gross = sum(f.gross_payments for f in facts)
     total_suspect = sum(f.suspect_gross for f in facts)
@@ -46,7 +47,7 @@ def demand(conn: Connection, d: q.DeploymentInfo, interval: str, top: int = 20) 
         "latest_share": summary["latest_share"],
         "latest_share_excl_suspect": rows[-1]["real_yield_share_excl_suspect"] if rows else None,
         "crossover_epoch": summary["crossover_epoch"],
-        "crossover_epoch_excl_suspect": next((r["epoch_start"] for r in build_rows(facts, "epoch", d.payment_decimals)
+        "crossover_epoch_excl_suspect": next((r["epoch_start"] for r in per_epoch
                                               if (r["real_yield_share_excl_suspect"] or 0) >= HALF), None),
     }
     return Report("demand", f"Demand quality per {interval}: revenue with and without suspect payments", interval, rows,

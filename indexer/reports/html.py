@@ -14,7 +14,7 @@ from __future__ import annotations
 import html as escape
 
 from indexer.reports.columns import label, table_value
-from indexer.reports.model import TEXT_COLUMNS, Report, summary_lines
+from indexer.reports.model import PROSE_COLUMNS, TEXT_COLUMNS, Report, summary_lines
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem auto; padding: 0 1rem; max-width: 1240px; color: #1a1a1a; }
@@ -33,13 +33,11 @@ tbody tr:nth-child(even) { background: #fafafa; }
 details { margin-top: 1rem; } summary { cursor: pointer; color: #2b5f8a; }
 """
 TEXT_HEAD = ' class="text"'
-# Text columns that hold sentences rather than one word or address: these wrap.
-PROSE = ("evidence",)
 
 
 def _table(rows: list[dict], columns: list[str]) -> str:
     def css(c: str) -> str:
-        names = (["text"] if c in TEXT_COLUMNS else []) + (["prose"] if c in PROSE else [])
+        names = (["text"] if c in TEXT_COLUMNS else []) + (["prose"] if c in PROSE_COLUMNS else [])
         return f' class="{" ".join(names)}"' if names else ""
 
     head = "".join(f"<th{TEXT_HEAD if c in TEXT_COLUMNS else ''}>{escape.escape(label(c))}</th>" for c in columns)

@@ -15,6 +15,8 @@ from indexer.reports import columns as cols
 
 # Columns of words and addresses: left-aligned in the table and the HTML page, numbers to the right.
 TEXT_COLUMNS = tuple(name for name, c in cols.COLUMNS.items() if c.kind is cols.TEXT)
+# Columns of sentences: tables wrap them, and give them the room the other columns leave.
+PROSE_COLUMNS = tuple(name for name, c in cols.COLUMNS.items() if c.prose)
 
 
 @dataclass

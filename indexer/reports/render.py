@@ -25,7 +25,7 @@ from rich.table import Table
 from indexer import atomic
 from indexer.errors import FlywheelError, unknown
 from indexer.reports.columns import label, table_value
-from indexer.reports.model import TEXT_COLUMNS, Report, cell, display, summary_lines
+from indexer.reports.model import PROSE_COLUMNS, TEXT_COLUMNS, Report, cell, summary_lines
 
 FORMATS = ("table", "csv", "json", "png", "html")
 # An output file's extension names its format; any other extension gets the table.
@@ -87,17 +87,19 @@ def _shorten(value: str) -> str:
     return value[:6] + "…" + value[-4:] if value.startswith("0x") and len(value) > ADDRESS_SHORT else value
 
 
-# Columns of sentences: they wrap onto more lines rather than push other columns out, and take the room left.
-WRAPPED = ("evidence", "prices_by_epoch")
-WRAPPED_MIN = 24
+PROSE_MIN = 24  # the narrowest a column of sentences is made, folding any longer word (an address)
 
 
 def _width(column: str, texts: list[str]) -> int:
     """The narrowest a column can be with every value whole and its header wrapped at spaces."""
     words = label(column).split()
-    if column in WRAPPED:  # folded where a word (an address) is longer than the column
-        return max([min(WRAPPED_MIN, max(map(len, texts), default=0))] + [len(w) for w in words])
+    if column in PROSE_COLUMNS:
+        return max([min(PROSE_MIN, max(map(len, texts), default=0))] + [len(w) for w in words])
     return max([len(t) for t in texts] + [len(w) for w in words])
+
+
+def _used(widths: dict[str, int], columns: list[str]) -> int:
+    return sum(widths[c] for c in columns) + RULES_PER_COLUMN * len(columns) + RULES
 
 
 def fit(width: int, rows: list[dict], wanted: list[str]) -> tuple[list[str], dict[str, list[str]], dict[str, int]]:
@@ -111,16 +113,15 @@ def fit(width: int, rows: list[dict], wanted: list[str]) -> tuple[list[str], dic
         widths = {c: _width(c, texts[c]) for c in wanted}
         chosen: list[str] = []
         for c in wanted:
-            used = sum(widths[k] for k in chosen + [c]) + RULES_PER_COLUMN * (len(chosen) + 1) + RULES
-            if used <= width or not chosen:
+            if _used(widths, chosen + [c]) <= width or not chosen:
                 chosen.append(c)
         if best is None or len(chosen) > len(best[0]):
             best = (chosen, texts, widths)
     chosen, texts, widths = best
     # Room to spare goes to sentences first, then a character at a time to the header wrapped onto the most
     # lines, so the header row is as short as the room allows.
-    spare = width - (sum(widths[c] for c in chosen) + RULES_PER_COLUMN * len(chosen) + RULES)
-    for c in (c for c in chosen if c in WRAPPED):
+    spare = width - _used(widths, chosen)
+    for c in (c for c in chosen if c in PROSE_COLUMNS):
         grow = max(0, min(spare, max(map(len, texts[c]), default=0) - widths[c]))
         widths[c] += grow
         spare -= grow
@@ -143,7 +144,7 @@ def to_table(report: Report, width: int, rows: list[dict] | None = None, wanted:
     table = Table(title=report.title if title is None else title)
     for c in chosen:
         table.add_column(label(c), justify="left" if c in TEXT_COLUMNS else "right", width=widths[c],
-                         overflow="fold" if c in WRAPPED else "ellipsis")
+                         overflow="fold" if c in PROSE_COLUMNS else "ellipsis")
     for i in range(len(rows)):
         table.add_row(*[texts[c][i] for c in chosen])
     return table, [c for c in wanted if c not in chosen]
