@@ -254,11 +254,11 @@ class _Screen:
             yield s
 
     def usd(self, units: int) -> str:
-        """Base units as dollars, to the cent at least and exact beyond."""
+        """Base units as dollars, to the cent at least and exact beyond, with thousands separators as tables show them."""
         amount = Decimal(text(scaled(units, self.d.payment_decimals)))
         if amount.as_tuple().exponent > -2:
             amount = amount.quantize(Decimal("0.01"))
-        return "$" + format(amount, "f")
+        return "$" + format(amount, ",f")
 
     def link(self, kind: int, source: str, a: int, b: int, value: int, block: int) -> str:
         if kind == NETWORK:

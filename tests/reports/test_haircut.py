@@ -97,6 +97,7 @@ def test_stablecoins_from_a_contributor_taint_at_face_value_and_are_spent_in_cha
     clean = 9_500 * (1 - 4_750 / 7_600)
     assert float(report.rows[3]["real_yield_share_excl_suspect"]) == pytest.approx(clean / (clean + 832.1), abs=1e-8)
     assert accounts[F]["suspect_paid_usd"] == "5000" and accounts[F]["payments"] == 2
+    assert accounts[F]["evidence"] == f"received $5,000.00 in payment tokens from {K} at block {accounts_block(report, F)}"
     assert report.summary["suspect_payments_usd"] == "5000" and report.summary["all_payments_usd"] == "8000"
 
 
@@ -212,3 +213,10 @@ def test_db_allow_replaces_the_list_and_refuses_a_bad_file_whole(tmp_path: Path)
     assert cli("db", "allow", str(header_only), "--database-url", url).stdout.strip() == "0 accounts on the allow list"
     assert_one_line_error(cli("db", "allow", str(tmp_path / "missing.csv"), "--database-url", url), "allow list file not found")
     assert_one_line_error(cli("db", "allow", str(header_only), "--database-url", f"sqlite:///{tmp_path / 'none.db'}"), "no database at")
+
+
+def accounts_block(report, account: str) -> str:
+    """The block an evidence line names, read back from it (the scenario's blocks are numbered by its helper)."""
+    evidence = next(a["evidence"] for a in report.extra["suspect_accounts"] if a["account"] == account)
+    return evidence.rsplit(" ", 1)[-1]
+
