@@ -912,6 +912,16 @@ class Flywheel(RuleBasedStateMachine):
             assert [fields(e) for e in events(d, event)] == [{"account": self.actors[who]}]
         setattr(self.m, attr, pause)
 
+    @rule(who=st.integers(0, 3))
+    def claim_during_a_pause(self, who):
+        """The guardian pauses claims, a contributor tries to claim what is due, the admin resumes. A claim
+        drawn while a pause from `pause_or_unpause` lasts is rare (resuming is drawn more often than
+        pausing), so without this rule whether a run ever tried one would depend on its seed."""
+        if not self.m.claims_paused:
+            self.pause_or_unpause("distributor", True, "guardian")
+        self.claim(who, "claimable", "none", "self")
+        self.pause_or_unpause("distributor", False, "admin")
+
     @rule()
     def resume(self):
         """The admin resumes whatever the guardian paused, once its reason is settled; without this a
