@@ -5,9 +5,12 @@ them; customers arrive and pay on a logistic demand curve; the reporter posts
 a random-walk price and closes every epoch from the nodes' work through the
 same settlement code a real network uses; contributors claim every few
 epochs; a few wash actors pay for service with money from contributors, or are
-contributors themselves. Every transaction is real. The chain mines only when
-told, at timestamps derived from the epoch clock, so the same seed on a fresh
-chain gives the same blocks and the same events.
+contributors themselves. Work is reported per node, as a node-level work file
+has it: some nodes sit idle and report nothing, some are flaky (see
+`indexer.sim.scenario`); each epoch's `EpochRecord.work` is the work it was
+closed on. Every transaction is real. The chain mines only when told, at
+timestamps derived from the epoch clock, so the same seed on a fresh chain
+gives the same blocks and the same events.
 """
 
 from __future__ import annotations
@@ -25,8 +28,11 @@ from indexer.chain import accounts
 from indexer.chain.contracts import Deployment
 from indexer.chain.wallet import BlockSubmitter, Encoder, Wallet
 from indexer.settle import claim as claiming
+from indexer.settle import workfile
 from indexer.settle.close import close_epoch
+from indexer.settle.nodes import node_id
 from indexer.settle.store import SettlementStore
+from indexer.settle.workfile import Work, of_nodes
 from indexer.sim.scenario import Scenario
 
 GAS = {"faucet": 120_000, "approve": 80_000, "pay": 150_000, "register": 150_000, "retire": 100_000,
@@ -36,11 +42,17 @@ MAX_UINT = 2**256 - 1
 ETH_BALANCE = hex(10**24)
 
 
+@dataclass(frozen=True)
+class Node:
+    salt: bytes  # what `register` and `retire` take; the registry derives the id from the owner and it
+    node_id: str  # the registry's id, as work files name it
+    kind: str  # "steady", "idle" (registered, never reports work) or "flaky" (work swinging from epoch to epoch)
+
+
 @dataclass
 class Contributor:
     wallet: Wallet
-    # Salts, not ids: the registry derives a node's id from the wallet and the salt, and retiring takes the salt.
-    node_salts: list[bytes] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)  # registered and not retired
     minted_nodes: int = 0
 
 
@@ -55,6 +67,7 @@ class EpochRecord:
     price: int  # USD per token, 8 decimals
     subsidy: int  # network-token units allocated
     revenue: int  # payment-token units allocated
+    work: Work = field(repr=False)  # the node-level work the epoch was closed on (idle nodes absent)
 
     def subsidy_usd(self) -> Decimal:
         return Decimal(self.subsidy) * self.price / Decimal(10**26)
@@ -130,9 +143,18 @@ class Simulation:
         self.clock = max(at, self.clock + 1)
         return self.clock
 
-    def _node_salt(self, c: Contributor) -> bytes:
+    def _register(self, c: Contributor) -> None:
         c.minted_nodes += 1
-        return keccak(c.wallet.address.encode() + f"/{self.seed}/{self.start_epoch}/{c.minted_nodes}".encode())
+        salt = keccak(c.wallet.address.encode() + f"/{self.seed}/{self.start_epoch}/{c.minted_nodes}".encode())
+        c.nodes.append(Node(salt, node_id(c.wallet.address, salt), self._kind(salt)))
+        self._send(c.wallet, "node_registry", "register", salt)
+
+    def _kind(self, salt: bytes) -> str:
+        """A node's kind for life, from its salt, so drawing it leaves the other random choices as they were."""
+        u = int.from_bytes(keccak(salt + b"/kind"), "big") / 2**256
+        if u < self.s.idle_node_share:
+            return "idle"
+        return "flaky" if u < self.s.idle_node_share + self.s.flaky_node_share else "steady"
 
     def _onboard(self, e: int) -> None:
         s = self.s
@@ -141,16 +163,14 @@ class Simulation:
         for w in joining:
             c = Contributor(w)
             self.contributors.append(c)
-            c.node_salts.append(self._node_salt(c))
-            self._send(w, "node_registry", "register", c.node_salts[-1])
+            self._register(c)
         for c in self.contributors:
-            for salt in list(c.node_salts):
+            for node in list(c.nodes):
                 if self.rng.randrange(10_000) < s.churn_bps:
-                    c.node_salts.remove(salt)
-                    self._send(c.wallet, "node_registry", "retire", salt)
+                    c.nodes.remove(node)
+                    self._send(c.wallet, "node_registry", "retire", node.salt)
             if c.minted_nodes < s.max_nodes_per_contributor and self.rng.random() < 0.1:
-                c.node_salts.append(self._node_salt(c))
-                self._send(c.wallet, "node_registry", "register", c.node_salts[-1])
+                self._register(c)
         wanted = max(1, round(s.customers * (0.1 + 0.9 * _ramp(e, s.demand_midpoint, s.demand_steepness))))
         for w in self._new_wallets("customer", wanted - len(self.customers), len(self.customers)):
             self.customers.append(w)
@@ -198,13 +218,20 @@ class Simulation:
         step = self.s.price_drift_bps + self.rng.gauss(0.0, 1.0) * self.s.price_volatility_bps
         return max(1, self.price * (10_000 + int(step)) // 10_000)
 
-    def _work(self) -> dict[str, int]:
-        work = {}
-        for c in self.contributors:
-            units = sum(self.rng.randint(self.s.work_per_node_min, self.s.work_per_node_max) for _ in c.node_salts)
-            if units > 0:
-                work[c.wallet.address] = units
-        return work
+    def _units(self, node: Node) -> int:
+        """What `node` reports this epoch; 0 means no row."""
+        if node.kind == "idle":
+            return 0
+        units = self.rng.randint(self.s.work_per_node_min, self.s.work_per_node_max)
+        if node.kind == "flaky":
+            spread = self.s.flaky_work_spread
+            units = int(units * max(0.0, self.rng.uniform(1 - spread, 1 + spread)))
+        return units
+
+    def _work(self) -> Work:
+        """A row per node that reported work this epoch, as a node-level work file has them."""
+        rows = [(node.node_id, c.wallet.address, self._units(node)) for c in self.contributors for node in c.nodes]
+        return of_nodes(row for row in rows if row[2] > 0)
 
     def _claim(self, at: int) -> None:
         tree = claiming.claimable_tree(self.d, self.store)
@@ -222,13 +249,14 @@ class Simulation:
         self._send(self.reporter, "price_feed", "post_price", self.price)
         self.submitter.flush(self._tick(end - 1))
         work = self._work()
-        plan = close_epoch(self.d, self.submitter, self.reporter, self.store, e, work, self._tick(end))
+        plan = close_epoch(self.d, self.submitter, self.reporter, self.store, e, work.accounts, self._tick(end),
+                           work_file=workfile.dump(work))
         if (e + 1) % self.s.claim_every == 0:
             self._claim(end + 1)
         return EpochRecord(
-            epoch=e, contributors=len(work), nodes=sum(len(c.node_salts) for c in self.contributors),
+            epoch=e, contributors=len(work.accounts), nodes=sum(len(c.nodes) for c in self.contributors),
             customers=len(self.customers), payments=payments, wash_payments=wash, price=self.price,
-            subsidy=plan.subsidy, revenue=plan.revenue,
+            subsidy=plan.subsidy, revenue=plan.revenue, work=work,
         )
 
     def wash_actors(self) -> list[str]:

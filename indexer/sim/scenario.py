@@ -4,6 +4,12 @@ Demand is scaled to the deployment's own subsidy: at epoch 0 customers pay
 `start_demand_vs_subsidy` times the epoch's subsidy in USD, growing on a
 logistic curve towards `peak_demand_vs_subsidy` times it, so revenue crosses
 subsidy somewhere in the middle whatever the emission parameters are.
+
+Each node is steady, idle or flaky for life, drawn when it registers: an idle node
+(`idle_node_share` of them) is registered but never reports work, so it never appears in a
+work file; a flaky one (`flaky_node_share`) reports its usual draw scaled by a factor drawn
+every epoch from U(1 - `flaky_work_spread`, 1 + `flaky_work_spread`), and nothing in the
+epochs the factor falls to zero or below.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ AtLeast1 = Annotated[int, Meta(ge=1)]
 NotNegative = Annotated[int, Meta(ge=0)]
 BPS = Annotated[int, Meta(ge=0, le=10_000)]
 Positive = Annotated[float, Meta(gt=0)]
+Share = Annotated[float, Meta(ge=0, le=1)]
 
 
 class Scenario(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -33,6 +40,9 @@ class Scenario(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     churn_bps: BPS = 80  # chance per node per epoch that it retires, in basis points
     work_per_node_min: AtLeast1 = 80  # work units a node reports per epoch, drawn uniformly
     work_per_node_max: AtLeast1 = 120
+    idle_node_share: Annotated[float, Meta(ge=0, lt=1)] = 0.05  # registered nodes that never report work
+    flaky_node_share: Share = 0.10  # nodes whose work swings from epoch to epoch; with idle_node_share at most 1
+    flaky_work_spread: Annotated[float, Meta(ge=0)] = 1.5  # a flaky node's work is scaled by U(1 - s, 1 + s), zero below 0
     customers: AtLeast1 = 50  # customers who have arrived by the end of the demand curve
     start_demand_vs_subsidy: Annotated[float, Meta(ge=0)] = 0.01
     peak_demand_vs_subsidy: float = 2.5  # at least start_demand_vs_subsidy
@@ -57,6 +67,7 @@ def _check(s: Scenario) -> Scenario:
     rules = [
         (s.initial_contributors <= s.contributors, "initial_contributors must be between 1 and contributors"),
         (s.work_per_node_min <= s.work_per_node_max, "work_per_node_min must be between 1 and work_per_node_max"),
+        (s.idle_node_share + s.flaky_node_share <= 1, "idle_node_share and flaky_node_share must add up to at most 1"),
         (s.peak_demand_vs_subsidy >= s.start_demand_vs_subsidy,
          "demand ratios must satisfy 0 <= start_demand_vs_subsidy <= peak_demand_vs_subsidy"),
         (s.wash_self_dealers <= s.initial_contributors, "wash_self_dealers must be between 0 and initial_contributors"),

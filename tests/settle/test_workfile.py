@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from indexer.errors import FlywheelError
-from indexer.settle.workfile import UINT256_MAX, dump, load, parse
+from indexer.settle.workfile import UINT256_MAX, Work, dump, load, parse
 
 A = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
 B = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"
@@ -16,7 +16,7 @@ CONTRACTS = {DISTRIBUTOR: "reward_distributor"}
 
 def test_accepts_checksummed_and_lower_case_addresses() -> None:
     work = parse(f"account,work_units\n{A},30\n{B.lower()},70\n")
-    assert work == {A: 30, B: 70}
+    assert work == Work({A: 30, B: 70}, {})
     assert parse(dump(work)) == work
 
 
@@ -50,10 +50,10 @@ def refused(text: str, fragment: str, forbidden: dict[str, str] | None = None) -
 def test_accepts_a_byte_order_mark(tmp_path) -> None:
     """Excel's "CSV UTF-8" export starts with U+FEFF; the header must still be recognised."""
     text = f"\ufeffaccount,work_units\r\n{A},30\r\n"
-    assert parse(text) == {A: 30}
+    assert parse(text).accounts == {A: 30}
     path = tmp_path / "excel.csv"
     path.write_bytes(text.encode("utf-8"))
-    assert load(path) == {A: 30}
+    assert load(path).accounts == {A: 30}
 
 
 def test_a_byte_order_mark_is_only_skipped_at_the_start() -> None:
@@ -72,7 +72,7 @@ def test_refuses_the_deployments_own_contracts(spelling: str) -> None:
     refused(text, f"line 4: {DISTRIBUTOR} is the deployment's reward_distributor contract", CONTRACTS)
     # Keys of the forbidden map are matched in any spelling too.
     refused(text, "reward_distributor contract", {DISTRIBUTOR.lower(): "reward_distributor"})
-    assert parse(text) == {A: 5, DISTRIBUTOR: 6}
+    assert parse(text).accounts == {A: 5, DISTRIBUTOR: 6}
 
 
 def test_refuses_forbidden_addresses_through_load(tmp_path) -> None:
@@ -83,8 +83,8 @@ def test_refuses_forbidden_addresses_through_load(tmp_path) -> None:
 
 
 def test_units_up_to_uint256_max_are_accepted() -> None:
-    assert parse(f"account,work_units\n{A},{UINT256_MAX}\n") == {A: UINT256_MAX}
-    assert parse(f"account,work_units\n{A},{UINT256_MAX - 1}\n{B},1\n") == {A: UINT256_MAX - 1, B: 1}
+    assert parse(f"account,work_units\n{A},{UINT256_MAX}\n").accounts == {A: UINT256_MAX}
+    assert parse(f"account,work_units\n{A},{UINT256_MAX - 1}\n{B},1\n").accounts == {A: UINT256_MAX - 1, B: 1}
 
 
 @pytest.mark.parametrize("units", [str(UINT256_MAX + 1), "9" * 5000])
@@ -94,7 +94,7 @@ def test_refuses_units_past_uint256(units: str) -> None:
 
 
 def test_leading_zeros_do_not_count_as_size() -> None:
-    assert parse(f"account,work_units\n{A},{'0' * 100}7\n") == {A: 7}
+    assert parse(f"account,work_units\n{A},{'0' * 100}7\n").accounts == {A: 7}
 
 
 def test_refuses_a_total_past_uint256() -> None:
