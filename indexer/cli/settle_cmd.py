@@ -4,9 +4,10 @@ Both check everything they can before they sign, so a refusal leaves the
 chain (the signer's nonce included) and the settlement store as they were:
 `epoch close` checks the range its arguments name, then reads and checks the
 whole work file before it even connects (the deployment's own contracts are
-refused as contributors, since rewards sent there are lost), then the
-chain's state, then asks the node whether `finalize` (or `finalize_range`,
-for `--through`) would go through from the signer. `claim` asks the node
+refused as contributors, since rewards sent there are lost), then a node-level
+file's nodes against the NodeRegistry, then the chain's state, then asks the
+node whether `finalize` (or `finalize_range`, for `--through`) would go
+through from the signer. `claim` asks the node
 about every claim first and pays every good one even when others are
 refused; it fails (non-zero, one `error:` line) only after that, naming the
 refused. An account someone else claimed for first is no failure: it is
@@ -32,7 +33,7 @@ from indexer.chain.units import PRICE, Unit
 from indexer.cli.common import DeploymentOption, DevAccountOption, KeystoreOption, RpcOption, open_session, require_role, token, usd
 from indexer.cli.output import console
 from indexer.errors import FlywheelError
-from indexer.settle import claim as claiming, workfile
+from indexer.settle import claim as claiming, nodes, workfile
 from indexer.settle.close import EpochPlan, check_finalize, check_range, post, preflight, prepare, read_state
 from indexer.settle.store import SettlementStore, default_dir
 
@@ -83,7 +84,8 @@ def close(
     epoch: int = typer.Option(..., "--epoch", min=0, help="The epoch to close (the next one not yet finalized)."),
     through: int = typer.Option(None, "--through", min=0, help="Close every epoch from --epoch to this one, each "
                                 "allocated on its own, with one root (a backlog after an outage; up to 64 epochs)."),
-    work: Path = typer.Option(..., "--work", help="CSV with the header account,work_units."),
+    work: Path = typer.Option(..., "--work", help="CSV with the header account,work_units; or, a row per node, "
+                              "account,work_units,node_id or node_id,work_units."),
     tree_out: Path = typer.Option(None, "--tree-out", help="Also write the tree's standard-v1 dump here."),
     store_dir: Path = StoreOption,
     previous_tree: Path = typer.Option(None, "--previous-tree", help="The previous epoch's tree dump, to rebuild a lost store."),
@@ -94,9 +96,11 @@ def close(
     write tree and proofs."""
     last = epoch if through is None else through
     check_range(epoch, last)
-    work_units = workfile.load(work, contract_names(manifests.load(deployment)))
+    work_file = workfile.load(work, contract_names(manifests.load(deployment)))
     session = open_session(rpc_url, deployment, dev_account, keystore)
     d = session.d
+    # Nodes the registry does not know, retired or owned by another account are refused before the store is touched.
+    work_file = nodes.check(d, work_file, last, str(work))
     store = SettlementStore(store_dir or default_dir(deployment))
     state = read_state(d, epoch, last)
     now = d.rpc.timestamp()
@@ -105,7 +109,7 @@ def close(
             raise FlywheelError("--previous-tree only applies when closing the next epoch after the first")
         preflight(d, state, epoch, last, now)  # adopting writes to the store: not for a close that will be refused
         store.adopt(epoch - 1, previous_tree, state.latest_root)
-    plan = prepare(d, store, epoch, last, work_units, now, state)
+    plan = prepare(d, store, epoch, last, work_file.accounts, now, state)
     sender = session.sender()
     require_role(d, "reward_distributor", "reporter", sender.address, f"closing {plan.describe()}")
     check_finalize(d, sender.address, plan)
