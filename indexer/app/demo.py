@@ -25,6 +25,7 @@ from indexer.errors import FlywheelError
 from indexer.reports.registry import REPORTS
 from indexer.reports.model import Report
 from indexer.reports.render import save
+from indexer.settle.store import default_dir
 from indexer.sim.scenario import Scenario
 
 MARKER = ".flywheel-demo"
@@ -90,9 +91,9 @@ def run_demo(port: int, out_dir: Path, epochs: int, seed: int, *, log: Log = qui
     log(f"demo: simulating {epochs} epochs")
     simulated(simulate(chain.url, manifest_path, epochs, seed, Scenario(), log=log, progress=progress))
 
-    log("demo: indexing every event into SQLite")
+    log("demo: indexing every event and the settlement ledger into SQLite")
     url = f"sqlite:///{database}"
-    index_once(chain.url, load(manifest_path), url, log)
+    index_once(chain.url, load(manifest_path), url, log, store=default_dir(manifest_path))
     engine = engines.make_engine(url)
     try:
         real_yield = reports.read(engine, REPORTS["real-yield"].maker({"interval": "epoch"}), m)

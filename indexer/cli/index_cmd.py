@@ -56,12 +56,13 @@ def run(
     reorg_window: int = typer.Option(None, "--reorg-window", help="Recent headers kept to find a fork point."),
     metrics_port: int = typer.Option(None, "--metrics-port", help="Serve Prometheus /metrics, /health and /ready on this port."),
     metrics_host: str = typer.Option(None, "--metrics-host", help="Address the metrics server listens on (default 127.0.0.1)."),
+    store: Path = typer.Option(None, "--store", help="Settlement store directory: keep the ledger tables from it too."),
 ) -> None:
     """Backfill a deployment's events, then follow the head (or stop there with --once)."""
     flags = {"rpc_url": rpc_url, "database_url": database_url, "schema": schema, "deployment": str(deployment) if deployment else None,
              "confirmations": confirmations, "poll_interval": poll_interval, "batch_blocks": batch_blocks,
              "max_batch_blocks": max_batch_blocks, "reorg_window": reorg_window, "metrics_port": metrics_port,
-             "metrics_host": metrics_host}
+             "metrics_host": metrics_host, "store": str(store) if store else None}
     cfg = configs.load(config_file, dict(os.environ), flags)
     stop, metrics = threading.Event(), Metrics()
     m, client = _connect(cfg, stop, metrics)

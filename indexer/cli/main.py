@@ -15,7 +15,7 @@ import typer
 from typer._click import exceptions as usage
 
 from indexer.cli import chain_cmd, deploy_cmd, demo_cmd, index_cmd, report_cmd, serve_cmd, settle_cmd, sim_cmd
-from indexer.cli import allow_cmd, gas_cmd, operate_cmd
+from indexer.cli import allow_cmd, gas_cmd, ledger_cmd, operate_cmd
 from indexer.cli.output import console, fail
 from indexer.errors import FlywheelError
 
@@ -33,6 +33,7 @@ app.command("claim")(settle_cmd.claim)
 app.command("simulate")(sim_cmd.simulate)
 app.add_typer(index_cmd.app, name="index")
 app.add_typer(index_cmd.db_app, name="db")
+app.add_typer(ledger_cmd.app, name="ledger")
 index_cmd.db_app.command("allow")(allow_cmd.allow)
 app.add_typer(report_cmd.app, name="report")
 app.command("serve")(serve_cmd.serve)

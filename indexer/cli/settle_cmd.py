@@ -31,7 +31,9 @@ from indexer.chain.system import SOURCE
 from indexer.chain.manifest import Manifest
 from indexer.chain.units import PRICE, Unit
 from indexer.cli.common import DeploymentOption, DevAccountOption, KeystoreOption, RpcOption, open_session, require_role, token, usd
-from indexer.cli.output import console
+from indexer.app import verify as checking
+from indexer.app.connect import reach
+from indexer.cli.output import console, err_console
 from indexer.errors import FlywheelError
 from indexer.settle import claim as claiming, nodes, workfile
 from indexer.settle.close import EpochPlan, check_finalize, check_range, post, preflight, prepare, read_state
@@ -114,7 +116,7 @@ def close(
     require_role(d, "reward_distributor", "reporter", sender.address, f"closing {plan.describe()}")
     check_finalize(d, sender.address, plan)
     sender.about_to_send()
-    post(d, sender.submitter, sender.wallet, store, plan, now, tree_out)
+    post(d, sender.submitter, sender.wallet, store, plan, now, tree_out, workfile.dump(work_file))
     for table in plan_tables(plan, token(d), usd(d)):
         console.print(table)
     # The root on a line of its own: inside a table at 80 columns it would wrap and could not be copied whole.
@@ -184,3 +186,65 @@ def claim(
         for r in refused:
             console.print(f"  {r.owed.entitlement.account}: {r.reason}", markup=False)
         raise _refusal_error(refused, len(items))
+
+
+def _say(line: str) -> None:
+    err_console.print(line, markup=False, highlight=False)
+
+
+@epoch_app.command("publish")
+def publish(
+    rpc_url: str = RpcOption,
+    deployment: Path = DeploymentOption,
+    epoch: int = typer.Option(..., "--epoch", min=0, help="The finalized epoch to publish."),
+    out: Path = typer.Option(..., "--out", help="Folder to write the bundle into (work.csv, tree.json, totals.json, README.txt)."),
+    store_dir: Path = StoreOption,
+) -> None:
+    """Write an epoch's public bundle: what anyone needs to check its root with `flywheel epoch verify`."""
+    if out.exists() and not out.is_dir():
+        raise FlywheelError(f"--out {out} is a file, not a folder")
+    store = SettlementStore(store_dir or default_dir(deployment))
+    _, d = reach(rpc_url, deployment)
+    logs = checking.read_logs(d.rpc, d.manifest, _say)
+    for path in checking.publish(d.manifest, logs, store, epoch, out):
+        console.print(str(path), markup=False)
+
+
+@epoch_app.command("verify")
+def verify(
+    rpc_url: str = RpcOption,
+    deployment: Path = DeploymentOption,
+    epoch: int = typer.Option(..., "--epoch", min=0, help="The finalized epoch to check (a range is checked whole)."),
+    work: Path = typer.Option(..., "--work", help="The epoch's work file (a bundle's work.csv)."),
+    previous_tree: Path = typer.Option(None, "--previous-tree", help="The previous epoch's tree.json; default: "
+                                       "previous-tree.json beside the work file, else the settlement store's."),
+    tree: Path = typer.Option(None, "--tree", help="The published tree, to name the accounts that differ; default: "
+                              "tree.json beside the work file, else the settlement store's."),
+    store_dir: Path = typer.Option(None, "--store", help="A settlement store to take the trees from; not needed with a bundle."),
+) -> None:
+    """Recompute an epoch's root from its work file and the chain's logs, and compare it with the root on chain."""
+    parsed = workfile.load(work)
+    beside = work.resolve().parent
+    previous_tree = previous_tree or _existing(beside / checking.BUNDLE["previous"])
+    tree = tree or _existing(beside / checking.BUNDLE["tree"])
+    store = SettlementStore(store_dir) if store_dir else _existing_store(default_dir(deployment))
+    _, d = reach(rpc_url, deployment)
+    logs = checking.read_logs(d.rpc, d.manifest, _say)
+    verdict = checking.verify(d.manifest, logs, epoch, parsed, previous_tree=previous_tree, reference_tree=tree, store=store)
+    what = verdict.plan.describe()
+    if verdict.verified:
+        console.print("verified", markup=False)
+        console.print(f"{what}: root {verdict.root}, {verdict.plan.contributors:,} accounts, "
+                      f"{verdict.plan.work_units:,} work units", markup=False)
+        return
+    for line in verdict.problems:
+        console.print(line, markup=False)
+    raise FlywheelError(f"{what} does not verify: {verdict.problems[0]}")
+
+
+def _existing(path: Path) -> Path | None:
+    return path if path.exists() else None
+
+
+def _existing_store(path: Path) -> SettlementStore | None:
+    return SettlementStore(path) if path.is_dir() else None

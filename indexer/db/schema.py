@@ -100,3 +100,59 @@ allowed_account = Table(
     info={"rollback": CONFIGURATION},
 )
 
+
+
+# --- the settlement ledger: what each account earned, per epoch, from the settlement store's trees ---------
+#
+# Derived from `epoch_finalized` and the store's files (`indexer.ingest.ledger`), never from the chain alone: a
+# root is a hash, and what it commits to lives off chain. Each row remembers the root it was checked against
+# and the block of the `EpochFinalized` log it follows, so a reorg below that block removes it and a revoked
+# root's rows can be told from the re-finalized one's.
+
+
+def _undo_ledger(table: Table):
+    def undo(conn, stream, fork: int) -> int:
+        """A reorg takes the rows whose `EpochFinalized` log it removed; the import brings them back once the
+        log is indexed again."""
+        result = conn.execute(table.delete().where(table.c.chain_id == stream.chain_id,
+                                                   table.c.distributor == stream.distributor,
+                                                   table.c.block_number > fork))
+        return result.rowcount or 0
+    return undo
+
+
+def _ledger_table(name: str, key: str, key_type, *columns: Column) -> Table:
+    table = Table(
+        name, metadata,
+        Column("chain_id", BigInteger, primary_key=True),
+        Column("distributor", ADDRESS, primary_key=True),
+        Column("epoch", BigInteger, primary_key=True),
+        Column(key, key_type, primary_key=True),
+        *columns,
+        Column("root", HASH, nullable=False),  # the epoch's root these rows were checked against
+        Column("block_number", BigInteger, nullable=False),  # the block of the epoch's EpochFinalized log
+    )
+    table.info["rollback"] = _undo_ledger(table)
+    Index(f"ix_{name}_block", table.c.chain_id, table.c.distributor, table.c.block_number)
+    return table
+
+
+# One row per account with work in an epoch: its share of the epoch's totals, and its entitlements after it.
+allocation = _ledger_table(
+    "allocation", "account", ADDRESS,
+    Column("work_units", Uint256(), nullable=False),
+    Column("subsidy", Uint256(), nullable=False),  # network-token base units allocated in this epoch
+    Column("revenue", Uint256(), nullable=False),  # payment-token base units allocated in this epoch
+    Column("cumulative_subsidy", Uint256(), nullable=False),  # the account's entitlements after this epoch
+    Column("cumulative_revenue", Uint256(), nullable=False),
+)
+Index("ix_allocation_account", allocation.c.account)
+
+# One row per node that reported work in an epoch, when the epoch's work file names nodes.
+node_work = _ledger_table(
+    "node_work", "node_id", HASH,
+    Column("owner", ADDRESS, nullable=False),
+    Column("work_units", Uint256(), nullable=False),
+)
+
+LEDGER_TABLES = (allocation, node_work)

@@ -26,6 +26,7 @@ class IndexerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     database_url: Text = "sqlite:///flywheel.db"
     schema: Text | None = None  # PostgreSQL only: the schema holding Flywheel's tables, so it can share a database
     deployment: Text | None = None  # manifest path
+    store: Text | None = None  # settlement store directory: the indexer then keeps the ledger tables too
     confirmations: NotNegative | None = None  # None: 0 on a local chain, 12 elsewhere
     poll_interval: Seconds = 1.0  # seconds between polls when following the head
     batch_blocks: AtLeast1 = 2_000  # the first eth_getLogs range; it adapts
@@ -48,9 +49,10 @@ def load(config_file: Path | None, env: dict[str, str], flags: dict[str, object]
         data = userfiles.toml(config_file, "config")
         in_file = structs.convert(data, IndexerConfig, "config")  # the file's own mistakes first
         values = {key: getattr(in_file, key) for key in data}
-        if "deployment" in values:
-            # A manifest named in the file is found beside the file, wherever the daemon is started from.
-            values["deployment"] = str(config_file.parent / str(values["deployment"]))
+        for key in ("deployment", "store"):
+            if key in values:
+                # A manifest or store named in the file is found beside the file, wherever the daemon is started from.
+                values[key] = str(config_file.parent / str(values[key]))
     if env.get("FLYWHEEL_RPC_URL"):
         values["rpc_url"] = env["FLYWHEEL_RPC_URL"]
     if env.get("FLYWHEEL_DATABASE_URL"):

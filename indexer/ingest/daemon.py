@@ -37,6 +37,7 @@ from indexer.ingest.fetch import Fetcher, Prefetch
 from indexer.ingest.metrics import Metrics
 from indexer.ingest.progress import BackfillProgress
 
+SETTLEMENT_EVENTS = frozenset({"epoch_finalized", "root_revoked"})  # the tables the ledger is derived from
 FOLLOW_GAP = 64  # a catch-up longer than this many blocks shows progress like a backfill
 MAX_RETRY_WAIT = 60.0
 
@@ -48,7 +49,8 @@ class ReorgTooDeep(FlywheelError):
 class Indexer:
     def __init__(self, config: IndexerConfig, manifest: Manifest, engine: Engine, client: NodeClient,
                  log: Callable[[str], None], metrics: Metrics | None = None, stop: threading.Event | None = None,
-                 progress: BackfillProgress | None = None, fence: store.Fence | None = None) -> None:
+                 progress: BackfillProgress | None = None, fence: store.Fence | None = None,
+                 ledger: Callable[[], None] | None = None) -> None:
         self.config = config
         self.manifest = manifest
         self.engine = engine
@@ -67,6 +69,8 @@ class Indexer:
         self._waiting = False  # already said that the node is behind
         self._lookups_missing: bool | None = None  # None: not looked at yet
         self.stored: Checkpoint | None = None  # the checkpoint row as this writer last read or wrote it
+        # Brings the settlement ledger in line after a commit that finalized or revoked an epoch, and after a reorg.
+        self.ledger = ledger or (lambda: None)
 
     def _decode(self, logs: list[Log], times: dict[str, int]) -> dict[str, list[tuple]]:
         return decoding.decode(logs, self.decoders, self.stream.chain_id, times)
@@ -111,6 +115,7 @@ class Indexer:
         self.metrics.reorgs.inc()
         self.metrics.indexed_block.set(ancestor.number)
         self.log(f"reorg: rolled back to block {ancestor.number}, removed {removed} rows; re-indexing")
+        self.ledger()
         return ancestor
 
     # --- lookup indexes ---------------------------------------------------------------
@@ -142,6 +147,8 @@ class Indexer:
         with store.transact(self.engine, self.fence) as conn:
             cp = store.commit(conn, self.stream, self.stored, batch, head, self.config.reorg_window)
         self.stored = cp
+        if SETTLEMENT_EVENTS & batch.rows.keys():
+            self.ledger()
         count = 0
         for table, values in batch.rows.items():
             self.metrics.events.labels(table).inc(len(values))
@@ -213,6 +220,7 @@ class Indexer:
         store.register(self.engine, self.stream, self.manifest)
         cp = self.checkpoint()
         self.metrics.indexed_block.set(cp.number)
+        self.ledger()
         with _few_collections():
             return self._loop(cp, once)
 

@@ -36,8 +36,8 @@ from sqlalchemy.schema import CreateIndex, DropIndex
 from sqlalchemy.dialects import postgresql, sqlite
 
 from indexer.chain.manifest import Manifest
-from indexer.db.schema import (APPEND_ONLY, CONFIGURATION, EVENT_TABLES, LOOKUP_INDEXES, STREAM_STATE, block_header,
-                               checkpoint, deployment, metadata)
+from indexer.db.schema import (APPEND_ONLY, CONFIGURATION, EVENT_TABLES, LEDGER_TABLES, LOOKUP_INDEXES, STREAM_STATE,
+                               block_header, checkpoint, deployment, metadata)
 from indexer.errors import FlywheelError
 from indexer.ingest.blocks import Batch, Checkpoint
 from indexer.ingest.decode import addresses
@@ -147,11 +147,30 @@ def commit(conn: Connection, stream: Stream, prev: Checkpoint | None, batch: Bat
     _move(conn, stream, prev, end.checkpoint, head)
     for table, values in batch.rows.items():
         bulk_insert(conn, table, values)
+    forget_revoked(conn, stream, batch.rows.get("root_revoked", []))
     keep = [h for h in batch.headers.values() if h.number > end.number - window_size]
     _upsert(conn, block_header, [{"chain_id": stream.chain_id, "distributor": stream.distributor, "number": h.number,
                                   "hash": h.hash, "parent_hash": h.parent_hash} for h in keep], ["chain_id", "distributor", "number"])
     conn.execute(delete(block_header).where(_key(block_header, stream), block_header.c.number <= end.number - window_size))
     return end.checkpoint
+
+
+_REVOKED = [c.name for c in EVENT_TABLES["root_revoked"].columns]
+
+
+def forget_revoked(conn: Connection, stream: Stream, rows: list[tuple]) -> int:
+    """The ledger's rows of the roots these `RootRevoked` rows revoke: they go in the transaction that indexes the
+    revocation, and the import brings the epoch back once it is finalized again."""
+    removed = 0
+    for row in rows:
+        r = dict(zip(_REVOKED, row))
+        if r["contract"] != stream.distributor:
+            continue
+        for table in LEDGER_TABLES:
+            removed += conn.execute(delete(table).where(
+                _key(table, stream), table.c.epoch == int(r["epoch"]), table.c.root == r["root"],
+                table.c.block_number <= r["block_number"])).rowcount or 0
+    return removed
 
 
 def _undo_append_only(conn: Connection, stream: Stream, table, fork: int) -> int:

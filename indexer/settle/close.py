@@ -37,8 +37,8 @@ from indexer.chain.rpc import RpcAnswerError
 from indexer.chain.units import iso
 from indexer.chain.wallet import Encoder, Submitter, Wallet, revert_reason
 from indexer.errors import FlywheelError
-from indexer.settle.allocate import allocate
-from indexer.settle.merkle import Entitlement, EntitlementTree
+from indexer.settle import workfile
+from indexer.settle.ledger import EpochPlan, EpochTotals, entitlements, split
 from indexer.settle.store import SettlementStore, write_json
 
 # RewardDistributor.MAX_RANGE: the most epochs one `finalize_range` takes.
@@ -158,80 +158,23 @@ def preflight(d: Deployment, state: ChainState, first: int, last: int, now: int)
                             "and none since: post one with `flywheel price post`, which then stands for it")
 
 
-@dataclass(frozen=True)
-class EpochAllocation:
-    """One epoch of a close: what its `EpochFinalized` logs, and how it was split."""
-
-    epoch: int
-    subsidy: int
-    revenue: int
-    price: int
-    allocations: dict[str, tuple[int, int]]  # account -> (subsidy, revenue) of this epoch alone
-
-
-@dataclass(frozen=True)
-class EpochPlan:
-    """A close of the epochs `first` to `last` (often one), ready to post."""
-
-    epochs: tuple[EpochAllocation, ...]
-    work_units: int  # the work file's totals, logged on the last epoch's event
-    contributors: int
-    tree: EntitlementTree  # cumulative entitlements after `last`
-
-    @property
-    def first(self) -> int:
-        return self.epochs[0].epoch
-
-    @property
-    def last(self) -> int:
-        return self.epochs[-1].epoch
-
-    @property
-    def subsidy(self) -> int:
-        return sum(e.subsidy for e in self.epochs)
-
-    @property
-    def revenue(self) -> int:
-        return sum(e.revenue for e in self.epochs)
-
-    @property
-    def allocations(self) -> dict[str, tuple[int, int]]:
-        """account -> (subsidy, revenue) over the whole range."""
-        return {a: (sum(e.allocations[a][0] for e in self.epochs), sum(e.allocations[a][1] for e in self.epochs))
-                for a in self.epochs[0].allocations}
-
-    def describe(self) -> str:
-        return f"epoch {self.first}" if self.first == self.last else f"epochs {self.first} to {self.last}"
-
-
 def plan(epochs: Sequence[EpochState], carry: int, work: Mapping[str, int], previous: Mapping[str, tuple[int, int]],
          chain_id: int, distributor: str, prices: Sequence[int] | None = None) -> EpochPlan:
     """Split each epoch's whole emission and revenue pool by work, epoch by epoch, onto everyone's earlier
-    entitlements. An epoch's pool is the carry before it plus its income; what it leaves is carried on.
-    `prices` are what the epochs' events will log (default: each epoch's price at its end)."""
-    cumulative = dict(previous)
-    done = []
+    entitlements. An epoch's pool is the carry before it plus its income; the whole pool is allocated, so nothing
+    is carried on. `prices` are what the epochs' events will log (default: each epoch's price at its end)."""
+    totals = []
     for s, price in zip(epochs, prices or [s.price for s in epochs]):
-        pool = carry + s.income
-        subsidy = allocate(s.emission, work)
-        revenue = allocate(pool, work)
-        for account in work:
-            old_subsidy, old_revenue = cumulative.get(account, (0, 0))
-            cumulative[account] = (old_subsidy + subsidy[account], old_revenue + revenue[account])
-        done.append(EpochAllocation(s.epoch, sum(subsidy.values()), sum(revenue.values()), price,
-                                    {a: (subsidy[a], revenue[a]) for a in work}))
-        carry = pool - done[-1].revenue
-    entitlements = [Entitlement(a, s, r) for a, (s, r) in sorted(cumulative.items(), key=lambda kv: kv[0].lower())]
-    return EpochPlan(epochs=tuple(done), work_units=sum(work.values()), contributors=len(work),
-                     tree=EntitlementTree(chain_id, distributor, entitlements))
+        totals.append(EpochTotals(s.epoch, s.emission, carry + s.income, price))
+        carry = 0
+    return split(totals, work, previous, chain_id, distributor)
 
 
 def previous_entitlements(store: SettlementStore, first: int, state: ChainState) -> dict[str, tuple[int, int]]:
     """The entitlements of the latest root, kept under the last epoch it finalized: the one before `first`."""
     if first == 0:
         return {}
-    tree = store.tree(first - 1, state.latest_root)
-    return {e.account: (e.cumulative_subsidy, e.cumulative_revenue) for e in tree.entitlements}
+    return entitlements(store.tree(first - 1, state.latest_root))
 
 
 def prepare(d: Deployment, store: SettlementStore, first: int, last: int, work: dict[str, int], now: int,
@@ -266,9 +209,11 @@ def check_finalize(d: Deployment, reporter: str, p: EpochPlan) -> None:
 
 
 def post(d: Deployment, submitter: Submitter, reporter: Wallet, store: SettlementStore, p: EpochPlan, now: int,
-         tree_out: Path | None = None) -> None:
-    """Post the root; the tree is staged first and kept only if the root went through."""
-    store.stage(p.last, p.tree)
+         tree_out: Path | None = None, work_file: str | None = None) -> None:
+    """Post the root; the tree and the work file (default: the plan's work, two columns) are staged first and
+    kept only if the root went through."""
+    kept = work_file if work_file is not None else workfile.dump(workfile.Work(accounts=p.work, nodes={}))
+    store.stage(p.last, p.tree, kept)
     try:
         submitter.submit(reporter, d.manifest.contracts["reward_distributor"], _finalize_data(d, p), finalize_gas(p),
                          f"finalizing {p.describe()}")
@@ -276,16 +221,17 @@ def post(d: Deployment, submitter: Submitter, reporter: Wallet, store: Settlemen
     except FlywheelError:
         store.discard(p.last)
         raise
-    store.commit(p.last, p.tree, first=p.first)
+    store.commit(p.last, p.tree, first=p.first, work=kept)
     if tree_out is not None:
         write_json(tree_out, p.tree.dump())
 
 
 def close_epoch(d: Deployment, submitter: Submitter, reporter: Wallet, store: SettlementStore, epoch: int,
                 work: dict[str, int], now: int, tree_out: Path | None = None, state: ChainState | None = None,
-                through: int | None = None) -> EpochPlan:
-    """Close `epoch`, or every epoch from it through `through`, with one root."""
+                through: int | None = None, work_file: str | None = None) -> EpochPlan:
+    """Close `epoch`, or every epoch from it through `through`, with one root; `work_file` is the text kept in the
+    store beside the tree (default: `work`, two columns)."""
     last = epoch if through is None else through
     p = prepare(d, store, epoch, last, work, now, state or read_state(d, epoch, last))
-    post(d, submitter, reporter, store, p, now, tree_out)
+    post(d, submitter, reporter, store, p, now, tree_out, work_file)
     return p

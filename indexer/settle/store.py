@@ -9,6 +9,11 @@ revoked root, so it is removed rather than left to be mistaken for theirs.
 A tree is only trusted when its root equals the root the chain holds, and a
 lost store is rebuilt from a copy of the last tree (`adopt`), checked the
 same way.
+
+Beside each tree the store keeps the work file the close split (normalized:
+checksummed accounts, and node ids where the file had them), because a root
+can only be checked, by the ledger import or by anyone with `epoch verify`,
+from the work it was computed from. It is staged and kept with the tree.
 """
 
 from __future__ import annotations
@@ -58,8 +63,19 @@ class SettlementStore:
     def proofs_path(self, epoch: int) -> Path:
         return self.root / f"epoch-{epoch:05d}.proofs.json"
 
+    def work_path(self, epoch: int) -> Path:
+        return self.root / f"epoch-{epoch:05d}.work.csv"
+
     def _pending_path(self, epoch: int) -> Path:
         return self.root / f"epoch-{epoch:05d}.tree.pending.json"
+
+    def _pending_work_path(self, epoch: int) -> Path:
+        return self.root / f"epoch-{epoch:05d}.work.pending.csv"
+
+    def work(self, epoch: int) -> str | None:
+        """The work file kept with epoch `epoch`'s tree; None for a tree closed before work files were kept."""
+        path = self.work_path(epoch)
+        return path.read_text() if path.exists() else None
 
     def tree(self, epoch: int, expected_root: bytes) -> EntitlementTree:
         """Epoch `epoch`'s tree, which must hash to `expected_root` (the chain's)."""
@@ -82,8 +98,10 @@ class SettlementStore:
             return
         tree = merkle.load(json.loads(pending.read_text()))
         if tree.root == expected_root:
-            self._publish(epoch, tree)
+            work = self._pending_work_path(epoch)
+            self._publish(epoch, tree, work.read_text() if work.exists() else None)
         pending.unlink(missing_ok=True)
+        self._pending_work_path(epoch).unlink(missing_ok=True)
 
     def adopt(self, epoch: int, dump_path: Path, expected_root: bytes) -> None:
         """Rebuild the store from a tree dump kept elsewhere, checked against the chain."""
@@ -95,17 +113,21 @@ class SettlementStore:
             raise FlywheelError(f"{dump_path} does not match the root on chain for epoch {epoch}")
         self._publish(epoch, tree)
 
-    def stage(self, epoch: int, tree: EntitlementTree) -> None:
-        """Write the tree before its root is posted, so a crash after posting loses nothing."""
+    def stage(self, epoch: int, tree: EntitlementTree, work: str | None = None) -> None:
+        """Write the tree (and its work file) before its root is posted, so a crash after posting loses nothing."""
+        if work is not None:
+            atomic.write(self._pending_work_path(epoch), work)
         write_json(self._pending_path(epoch), tree.dump())
 
-    def commit(self, epoch: int, tree: EntitlementTree, first: int | None = None) -> None:
-        """Keep the tree of a root that finalized the epochs `first` (default: `epoch`) to `epoch`."""
-        self._publish(epoch, tree)
-        self._pending_path(epoch).unlink(missing_ok=True)
+    def commit(self, epoch: int, tree: EntitlementTree, first: int | None = None, work: str | None = None) -> None:
+        """Keep the tree (and its work file) of a root that finalized the epochs `first` (default: `epoch`) to
+        `epoch`."""
+        self._publish(epoch, tree, work)
+        self.discard(epoch)
         for inside in range(epoch if first is None else first, epoch):
-            for path in (self.tree_path(inside), self.proofs_path(inside), self._pending_path(inside)):
+            for path in (self.tree_path(inside), self.proofs_path(inside), self.work_path(inside)):
                 path.unlink(missing_ok=True)
+            self.discard(inside)
 
     def find(self, root: bytes, before: int) -> EntitlementTree | None:
         """The newest stored tree of an epoch below `before` whose root is `root`, or None."""
@@ -119,7 +141,10 @@ class SettlementStore:
 
     def discard(self, epoch: int) -> None:
         self._pending_path(epoch).unlink(missing_ok=True)
+        self._pending_work_path(epoch).unlink(missing_ok=True)
 
-    def _publish(self, epoch: int, tree: EntitlementTree) -> None:
+    def _publish(self, epoch: int, tree: EntitlementTree, work: str | None = None) -> None:
+        if work is not None:
+            atomic.write(self.work_path(epoch), work)
         write_json(self.proofs_path(epoch), proofs_document(epoch, tree))
         write_json(self.tree_path(epoch), tree.dump())
