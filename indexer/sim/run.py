@@ -46,6 +46,8 @@ ETH_BALANCE = hex(10**24)
 class Node:
     salt: bytes  # what `register` and `retire` take; the registry derives the id from the owner and it
     node_id: str  # the registry's id, as work files name it
+    owner: str
+    registered_in: int  # the epoch it registered in
     kind: str  # "steady", "idle" (registered, never reports work) or "flaky" (work swinging from epoch to epoch)
 
 
@@ -100,6 +102,7 @@ class Simulation:
         self.start_epoch = d.reward_distributor.functions.next_epoch().call()
         self.reporter = self._existing(accounts.signer(m.chain_id))
         self.contributors: list[Contributor] = []
+        self.nodes: list[Node] = []  # every node registered, retired ones too
         self.customers: list[Wallet] = []
         self.wash_outsiders: list[Wallet] = []
         self.price = scenario.initial_price_units()
@@ -143,10 +146,11 @@ class Simulation:
         self.clock = max(at, self.clock + 1)
         return self.clock
 
-    def _register(self, c: Contributor) -> None:
+    def _register(self, c: Contributor, e: int) -> None:
         c.minted_nodes += 1
         salt = keccak(c.wallet.address.encode() + f"/{self.seed}/{self.start_epoch}/{c.minted_nodes}".encode())
-        c.nodes.append(Node(salt, node_id(c.wallet.address, salt), self._kind(salt)))
+        c.nodes.append(Node(salt, node_id(c.wallet.address, salt), c.wallet.address, e, self._kind(salt)))
+        self.nodes.append(c.nodes[-1])
         self._send(c.wallet, "node_registry", "register", salt)
 
     def _kind(self, salt: bytes) -> str:
@@ -163,14 +167,14 @@ class Simulation:
         for w in joining:
             c = Contributor(w)
             self.contributors.append(c)
-            self._register(c)
+            self._register(c, e)
         for c in self.contributors:
             for node in list(c.nodes):
                 if self.rng.randrange(10_000) < s.churn_bps:
                     c.nodes.remove(node)
                     self._send(c.wallet, "node_registry", "retire", node.salt)
             if c.minted_nodes < s.max_nodes_per_contributor and self.rng.random() < 0.1:
-                self._register(c)
+                self._register(c, e)
         wanted = max(1, round(s.customers * (0.1 + 0.9 * _ramp(e, s.demand_midpoint, s.demand_steepness))))
         for w in self._new_wallets("customer", wanted - len(self.customers), len(self.customers)):
             self.customers.append(w)
@@ -230,7 +234,7 @@ class Simulation:
 
     def _work(self) -> Work:
         """A row per node that reported work this epoch, as a node-level work file has them."""
-        rows = [(node.node_id, c.wallet.address, self._units(node)) for c in self.contributors for node in c.nodes]
+        rows = [(node.node_id, node.owner, self._units(node)) for c in self.contributors for node in c.nodes]
         return of_nodes(row for row in rows if row[2] > 0)
 
     def _claim(self, at: int) -> None:
