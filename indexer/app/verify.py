@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer import atomic, userfiles
+from indexer import atomic
 from indexer.app import Log, quiet
 from indexer.chain.manifest import Manifest
 from indexer.chain.rpc import NodeClient
@@ -29,10 +29,9 @@ from indexer.chain.schedule import emission
 from indexer.errors import FlywheelError
 from indexer.ingest import decode as decoding
 from indexer.ingest.fetch import Fetcher
-from indexer.settle import ledger, merkle, workfile
+from indexer.settle import ledger, workfile
 from indexer.settle.ledger import EpochPlan, EpochTotals, Finalized, Revoked
-from indexer.settle.merkle import EntitlementTree
-from indexer.settle.store import SettlementStore
+from indexer.settle.store import SettlementStore, read_tree
 
 WANTED = ("epoch_finalized", "root_revoked", "payment_received", "node_registered")
 BUNDLE = {"work": "work.csv", "tree": "tree.json", "previous": "previous-tree.json", "totals": "totals.json",
@@ -100,13 +99,6 @@ def expected_totals(manifest: Manifest, logs: ChainLogs, group: tuple[Finalized,
     return totals
 
 
-def _load_tree(path: Path, what: str) -> EntitlementTree:
-    try:
-        return merkle.load(json.loads(userfiles.text(path, what)))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise FlywheelError(f"{path} is not a readable entitlement tree dump: {exc}") from None
-
-
 @dataclass(frozen=True)
 class Verdict:
     plan: EpochPlan
@@ -154,7 +146,7 @@ def _previous(stand: dict[int, Finalized], first: int, previous_tree: Path | Non
         return {}
     before = stand[first - 1].root
     if previous_tree is not None:
-        tree = _load_tree(previous_tree, "previous tree")
+        tree = read_tree(previous_tree)
         if "0x" + tree.root.hex() != before:
             raise FlywheelError(f"{previous_tree} is not the tree of epoch {first - 1}: its root is not {before} on chain")
         return ledger.entitlements(tree)
@@ -168,9 +160,9 @@ def _named(plan: EpochPlan, reference_tree: Path | None, store: SettlementStore 
            named: int) -> list[str]:
     """The accounts whose recomputed entitlements differ from the published tree's, when that tree is the root's."""
     if reference_tree is not None:
-        tree = _load_tree(reference_tree, "tree")
+        tree = read_tree(reference_tree)
     elif store is not None and store.tree_path(last).exists():
-        tree = _load_tree(store.tree_path(last), "tree")
+        tree = read_tree(store.tree_path(last))
     else:
         return ["no published tree to compare with (pass --tree FILE): the accounts that differ cannot be named"]
     if "0x" + tree.root.hex() != root:

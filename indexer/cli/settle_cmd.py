@@ -33,7 +33,7 @@ from indexer.chain.units import PRICE, Unit
 from indexer.cli.common import DeploymentOption, DevAccountOption, KeystoreOption, RpcOption, open_session, require_role, token, usd
 from indexer.app import verify as checking
 from indexer.app.connect import reach
-from indexer.cli.output import console, err_console
+from indexer.cli.output import console, err_console, is_terminal
 from indexer.errors import FlywheelError
 from indexer.settle import claim as claiming, nodes, workfile
 from indexer.settle.close import EpochPlan, check_finalize, check_range, post, preflight, prepare, read_state
@@ -189,7 +189,9 @@ def claim(
 
 
 def _say(line: str) -> None:
-    err_console.print(line, markup=False, highlight=False)
+    """Progress on a terminal only: piped, stderr carries nothing but a refusal's one line."""
+    if is_terminal():
+        err_console.print(line, markup=False, highlight=False)
 
 
 @epoch_app.command("publish")

@@ -53,6 +53,14 @@ def proofs_document(epoch: int, tree: EntitlementTree) -> dict:
     }
 
 
+def read_tree(path: Path) -> EntitlementTree:
+    """A tree dump, refused with one line when it is unreadable or its nodes are not what its values give."""
+    try:
+        return merkle.load(json.loads(path.read_text()))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise FlywheelError(f"{path} is not a readable entitlement tree dump: {exc}") from None
+
+
 class SettlementStore:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -86,7 +94,7 @@ class SettlementStore:
                 f"settlement store {self.root} has no tree for epoch {epoch}: "
                 "restore it with --previous-tree FILE (a copy of that epoch's tree dump)"
             )
-        tree = merkle.load(json.loads(path.read_text()))
+        tree = read_tree(path)
         if tree.root != expected_root:
             raise FlywheelError(f"the stored tree for epoch {epoch} does not match the root on chain")
         return tree
@@ -96,7 +104,7 @@ class SettlementStore:
         pending = self._pending_path(epoch)
         if not pending.exists() or self.tree_path(epoch).exists():
             return
-        tree = merkle.load(json.loads(pending.read_text()))
+        tree = read_tree(pending)
         if tree.root == expected_root:
             work = self._pending_work_path(epoch)
             self._publish(epoch, tree, work.read_text() if work.exists() else None)
@@ -105,10 +113,7 @@ class SettlementStore:
 
     def adopt(self, epoch: int, dump_path: Path, expected_root: bytes) -> None:
         """Rebuild the store from a tree dump kept elsewhere, checked against the chain."""
-        try:
-            tree = merkle.load(json.loads(dump_path.read_text()))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise FlywheelError(f"{dump_path} is not a readable entitlement tree dump: {exc}") from None
+        tree = read_tree(dump_path)
         if tree.root != expected_root:
             raise FlywheelError(f"{dump_path} does not match the root on chain for epoch {epoch}")
         self._publish(epoch, tree)
@@ -134,7 +139,7 @@ class SettlementStore:
         names = (p.name.removeprefix("epoch-").removesuffix(".tree.json") for p in self.root.glob("epoch-*.tree.json"))
         for epoch in sorted((int(n) for n in names if n.isdigit()), reverse=True):
             if epoch < before:
-                tree = merkle.load(json.loads(self.tree_path(epoch).read_text()))
+                tree = read_tree(self.tree_path(epoch))
                 if tree.root == root:
                     return tree
         return None
