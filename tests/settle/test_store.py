@@ -37,3 +37,21 @@ def test_the_claimable_tree_is_found_however_far_back_the_previous_close_ended(t
     assert store.find(_tree(1).root, before=7).root == _tree(1).root
     assert store.find(_tree(3).root, before=7) is None  # a tree of an epoch not finalized is never the answer
     assert store.find(_tree(9).root, before=8) is None
+
+
+def test_the_work_file_is_kept_with_its_tree_staged_recovered_and_cleared_with_it(tmp_path: Path) -> None:
+    store = SettlementStore(tmp_path)
+    store.commit(0, _tree(1), work="account,work_units\nA,1\n")
+    assert store.work(0) == "account,work_units\nA,1\n"
+    # A close interrupted after its root was sent: the staged tree and work are kept once the chain shows the root.
+    store.stage(1, _tree(2), "account,work_units\nB,2\n")
+    assert store.work(1) is None
+    store.recover(1, _tree(2).root)
+    assert store.work(1) == "account,work_units\nB,2\n"
+    # Staged for a root the chain never took: neither is kept.
+    store.stage(2, _tree(3), "w")
+    store.recover(2, _tree(9).root)
+    assert store.work(2) is None and not any(".pending." in p.name for p in tmp_path.iterdir())
+    # A range over a revoked root's files takes its work file too.
+    store.commit(4, _tree(4), first=1, work="x")
+    assert store.work(1) is None and store.work(4) == "x"
