@@ -26,6 +26,7 @@ from indexer.app import Log, quiet
 from indexer.chain.manifest import Manifest
 from indexer.chain.rpc import NodeClient
 from indexer.chain.schedule import emission
+from indexer.chain.units import NETWORK_TOKEN_DECIMALS, Unit
 from indexer.errors import FlywheelError
 from indexer.ingest import decode as decoding
 from indexer.ingest.fetch import Fetcher
@@ -112,7 +113,8 @@ class Verdict:
 
 def verify(manifest: Manifest, logs: ChainLogs, epoch: int, work: workfile.Work, *,
            previous_tree: Path | None = None, reference_tree: Path | None = None,
-           store: SettlementStore | None = None, named: int = 10) -> Verdict:
+           store: SettlementStore | None = None, named: int = 10, fly: Unit = Unit("tokens", NETWORK_TOKEN_DECIMALS),
+           dollars: Unit | None = None) -> Verdict:
     """Recompute the root of `epoch` (its whole range) and compare it with the chain's. `reference_tree` (or the
     store's tree) is the published tree, read only to name the accounts whose amounts differ."""
     group = logs.group(epoch)
@@ -124,18 +126,21 @@ def verify(manifest: Manifest, logs: ChainLogs, epoch: int, work: workfile.Work,
         if unknown:
             raise FlywheelError(f"node {unknown[0]} of the work file was never registered on this deployment")
         work = work.with_owners(logs.owners)
+    dollars = dollars or Unit("USD", manifest.payment_decimals)
     totals = expected_totals(manifest, logs, group)
     distributor = manifest.contracts["reward_distributor"]
     plan = ledger.split(totals, work.accounts, previous, manifest.chain_id, distributor)
     problems = []
     for t, f in zip(totals, group):
         if t.subsidy != f.subsidy:
-            problems.append(f"epoch {f.epoch}: the chain logged a subsidy of {f.subsidy}, the schedule's emission is {t.subsidy}")
+            problems.append(f"epoch {f.epoch}: the chain logged a subsidy of {fly.show(f.subsidy)}, "
+                            f"the schedule's emission is {fly.show(t.subsidy)}")
         if t.revenue != f.revenue:
-            problems.append(f"epoch {f.epoch}: the chain logged a revenue of {f.revenue}, the pool is {t.revenue}")
+            problems.append(f"epoch {f.epoch}: the chain logged a revenue of {dollars.show(f.revenue)}, "
+                            f"the pool is {dollars.show(t.revenue)}")
     if "0x" + plan.tree.root.hex() != root:
         problems.append(f"the recomputed root 0x{plan.tree.root.hex()} is not the chain's {root}")
-        problems += _named(plan, reference_tree, store, last, root, named)
+        problems += _named(plan, reference_tree, store, last, root, named, fly, dollars)
     return Verdict(plan, root, problems)
 
 
@@ -157,7 +162,7 @@ def _previous(stand: dict[int, Finalized], first: int, previous_tree: Path | Non
 
 
 def _named(plan: EpochPlan, reference_tree: Path | None, store: SettlementStore | None, last: int, root: str,
-           named: int) -> list[str]:
+           named: int, fly: Unit, dollars: Unit) -> list[str]:
     """The accounts whose recomputed entitlements differ from the published tree's, when that tree is the root's."""
     if reference_tree is not None:
         tree = read_tree(reference_tree)
@@ -173,7 +178,8 @@ def _named(plan: EpochPlan, reference_tree: Path | None, store: SettlementStore 
     lines = [f"{len(accounts):,} account{'' if len(accounts) == 1 else 's'} differ from the tree the root commits to:"]
     for account in accounts[:named]:
         mine, chain = ours.get(account, (0, 0)), theirs.get(account, (0, 0))
-        lines.append(f"  {account}: recomputed subsidy {mine[0]}, revenue {mine[1]}; root's subsidy {chain[0]}, revenue {chain[1]}")
+        lines.append(f"  {account}: recomputed {fly.show(mine[0])} and {dollars.show(mine[1])}; "
+                     f"the root's {fly.show(chain[0])} and {dollars.show(chain[1])}")
     if len(accounts) > named:
         lines.append(f"  and {len(accounts) - named:,} more")
     return lines

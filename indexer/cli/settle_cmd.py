@@ -232,7 +232,8 @@ def verify(
     store = SettlementStore(store_dir) if store_dir else _existing_store(default_dir(deployment))
     _, d = reach(rpc_url, deployment)
     logs = checking.read_logs(d.rpc, d.manifest, _say)
-    verdict = checking.verify(d.manifest, logs, epoch, parsed, previous_tree=previous_tree, reference_tree=tree, store=store)
+    verdict = checking.verify(d.manifest, logs, epoch, parsed, previous_tree=previous_tree, reference_tree=tree, store=store,
+                              fly=token(d), dollars=usd(d))
     what = verdict.plan.describe()
     if verdict.verified:
         console.print("verified", markup=False)
