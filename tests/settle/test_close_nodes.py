@@ -16,9 +16,8 @@ from indexer.settle.allocate import allocate
 from indexer.settle.nodes import check, node_id, read
 from indexer.settle.workfile import parse
 from tests.conftest import Deployed
-from tests.helpers import assert_one_line_error
 from tests.settle.chainops import Ops
-from tests.settle.test_close_refusals import REPORTER, _state
+from tests.settle.test_close_refusals import REPORTER, _state, refused_unchanged
 from tests.settle.test_settlement_chain import A, B, C, close, manifest_path, ops  # noqa: F401 (fixtures)
 
 SALTS = [bytes([i]) * 32 for i in range(1, 5)]
@@ -58,13 +57,8 @@ def test_unregistered_retired_and_wrongly_owned_nodes_are_refused_by_line(deploy
         "ownerless-retired.csv": (f"node_id,work_units\n{a2},5\n", f"line 2: node {a2} was retired in epoch 0"),
     }
     before = _state(ops, manifest_path)
-    assert before == (before[0], 0, {})
-    for name, (text, fragment) in cases.items():
-        path = tmp_path / name
-        path.write_text(text)
-        result = close(deployed, manifest_path, 0, path)
-        assert_one_line_error(result, f"{path} {fragment}")
-        assert _state(ops, manifest_path) == before, name
+    assert before == (before[0], 0, {})  # nothing closed, no store: a refusal must not create one
+    refused_unchanged(deployed, ops, manifest_path, 0, tmp_path, cases)
 
     # Owners from the registry; B's node retired after the epoch ended, so its work in it counts.
     good = tmp_path / "good.csv"

@@ -26,6 +26,18 @@ def _rows(*rows: tuple[str, int]) -> str:
     return "account,work_units\n" + "".join(f"{a},{u}\n" for a, u in rows)
 
 
+def refused_unchanged(deployed: Deployed, ops: Ops, manifest: Path, epoch: int, folder: Path, cases: dict[str, tuple[str, str]]) -> None:
+    """Close `epoch` with each work file of `cases` (name -> (text, fragment of the error after the path)): each is
+    refused with one line and changes nothing."""
+    before = _state(ops, manifest)
+    for name, (text, fragment) in cases.items():
+        path = folder / name
+        path.write_text(text)
+        result = close(deployed, manifest, epoch, path)
+        assert_one_line_error(result, f"{path} {fragment}")
+        assert _state(ops, manifest) == before, name
+
+
 def test_bad_work_files_are_refused_by_line_and_change_nothing(deployed: Deployed, ops: Ops, manifest_path: Path, tmp_path: Path) -> None:
     ops.post_price()
     ops.end_epoch(0)
@@ -43,12 +55,7 @@ def test_bad_work_files_are_refused_by_line_and_change_nothing(deployed: Deploye
     }
     before = _state(ops, manifest_path)
     assert before[1] == 1 and before[2]  # a store with epoch 0 in it, to stay untouched
-    for name, (text, fragment) in cases.items():
-        path = tmp_path / name
-        path.write_text(text)
-        result = close(deployed, manifest_path, 1, path)
-        assert_one_line_error(result, f"{path} {fragment}")
-        assert _state(ops, manifest_path) == before, name
+    refused_unchanged(deployed, ops, manifest_path, 1, tmp_path, cases)
 
     bom = tmp_path / "excel.csv"
     bom.write_bytes(b"\xef\xbb\xbf" + _rows((A, 1), (B, 2)).replace("\n", "\r\n").encode())
