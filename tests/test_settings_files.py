@@ -247,6 +247,7 @@ def load_config(tmp_path: Path, text: str, env: dict | None = None, flags: dict 
 def test_config_good_values_and_precedence(tmp_path: Path) -> None:
     assert config.load(None, {}, {}) == IndexerConfig()
     c = load_config(tmp_path, 'rpc_url = "http://file"\ndatabase_url = "sqlite:///f.db"\ndeployment = "m.json"\n'
+                              'store = "m.settlement"\n'
                               "confirmations = 0\npoll_interval = 2\nbatch_blocks = 7\nmax_batch_blocks = 7\n"
                               "reorg_window = 1\nmetrics_port = 65535\nrpc_retries = 0\nrpc_timeout = 0.5\n",
                     env={"FLYWHEEL_DATABASE_URL": "sqlite:///env.db", "FLYWHEEL_RPC_URL": "http://env"},
@@ -255,6 +256,7 @@ def test_config_good_values_and_precedence(tmp_path: Path) -> None:
     assert (c.confirmations, c.poll_interval, c.batch_blocks, c.max_batch_blocks) == (0, 2.0, 7, 7)
     assert (c.reorg_window, c.metrics_port, c.rpc_retries, c.rpc_timeout) == (1, 65535, 0, 0.5)
     assert isinstance(c.poll_interval, float)
+    assert c.store == str(tmp_path / "m.settlement")  # found beside the file, as the manifest is
 
 
 @pytest.mark.parametrize(("text", "flags", "message"), [
