@@ -19,7 +19,9 @@ from indexer.reports.html import render_html
 from indexer.reports.registry import REPORTS, Param, ReportSpec
 
 
-def _usd(value: str, name: str) -> Decimal:
+def _usd(value: str | None, name: str) -> Decimal | None:
+    if value is None:  # an optional amount not given
+        return None
     try:
         amount = Decimal(value)
     except InvalidOperation:

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from indexer import userfiles
 from indexer.chain.epochs import Epochs
 from indexer.errors import FlywheelError, unknown
-from indexer.reports import concentration, payback as paybacks, queries as q, screen
+from indexer.reports import concentration, ledger as ledgers, payback as paybacks, queries as q, screen
 from indexer.reports.numbers import exact_decimals, price_usd, scaled, tokens
 from indexer.reports.realyield import INTERVALS, EpochFacts, build_rows, summarize
 from indexer.reports.model import Report
@@ -30,9 +30,18 @@ REAL_YIELD_TABLE = [
 ]
 
 CONTRIBUTORS_TABLE = [
-    "account", "claimed_usd", "claimed_subsidy_usd", "claimed_revenue_usd", "nodes_active", "claimed_subsidy_tokens",
-    "nodes_registered", "first_epoch_claimed", "last_epoch_claimed",
+    "account", "earned_usd", "claimed_usd", "unclaimed_usd", "claimed_subsidy_usd", "claimed_revenue_usd", "nodes_active",
+    "claimed_subsidy_tokens", "nodes_registered", "first_epoch_earned", "last_epoch_earned", "first_epoch_claimed",
+    "last_epoch_claimed",
 ]
+CONTRIBUTORS_COLUMNS = [
+    "account", "nodes_registered", "nodes_active", "claimed_subsidy_tokens", "claimed_subsidy_usd", "claimed_revenue_usd",
+    "claimed_usd", "first_epoch_claimed", "last_epoch_claimed", "earned_subsidy_tokens", "earned_subsidy_usd",
+    "earned_revenue_usd", "earned_usd", "unclaimed_subsidy_tokens", "unclaimed_revenue_usd", "unclaimed_usd",
+    "first_epoch_earned", "last_epoch_earned",
+]
+EARNED = ("earned_subsidy_tokens", "earned_subsidy_usd", "earned_revenue_usd", "earned_usd", "unclaimed_subsidy_tokens",
+          "unclaimed_revenue_usd", "unclaimed_usd", "first_epoch_earned", "last_epoch_earned")
 PAYBACK_TABLE = [
     "scenario", "payback_epochs", "payback_days", "price_usd", "margin_per_epoch_usd", "reward_per_node_per_epoch_usd", "prices_by_epoch",
 ]
@@ -90,8 +99,10 @@ def real_yield(conn: Connection, d: q.DeploymentInfo, interval: str) -> Report:
     check_interval(interval)
     facts = epoch_facts(conn, d)
     rows = build_rows(facts, interval, d.payment_decimals)
-    return Report("real-yield", f"Subsidy versus revenue per {interval}", interval, rows,
-                  summarize(facts, rows, interval, d.payment_decimals), period_columns(interval, REAL_YIELD_COLUMNS),
+    summary = {**summarize(facts, rows, interval, d.payment_decimals),
+               **ledgers.current_overhang(conn, q.tables(conn), d, d.payment_decimals)}
+    return Report("real-yield", f"Subsidy versus revenue per {interval}", interval, rows, summary,
+                  period_columns(interval, REAL_YIELD_COLUMNS),
                   table_columns=period_table(interval, REAL_YIELD_TABLE), epoch_length=d.epoch_length)
 
 
@@ -110,24 +121,28 @@ def contributors(conn: Connection, d: q.DeploymentInfo, top: int | None = None) 
         return stmt, 4
 
     claims = q.run_exact(conn, build, t.dialect)
-    finalized = [(e, p) for e, _, _, p in q.finalized(conn, t, d)]
+    standing = q.finalized(conn, t, d)
+    finalized = [(e, p) for e, _, _, p in standing]
     if not finalized:
         raise FlywheelError("no finalized epochs in the database yet: index a deployment that has closed an epoch")
     epochs = [e for e, _ in finalized]
     nodes = _nodes_by_owner(conn, t, d)
+    ledger = ledgers.read(conn, d, standing, q.standing_roots(conn, t, d))
     per: dict[str, dict] = {}
     for acct, e, subsidy, revenue, _ in claims:
         e = int(e)
         # A claim is valued at the price of the last epoch finalized before it (the first one, for none).
         price = finalized[max(0, bisect_left(epochs, e) - 1)][1]
         row = per.setdefault(acct, _claims(e))
+        row["units"] += q.to_int(subsidy)
+        row["revenue_units"] += q.to_int(revenue)
         sub = tokens(q.to_int(subsidy))
         row["subsidy"] += sub
         row["subsidy_usd"] += sub * price_usd(price)
         row["revenue_usd"] += scaled(q.to_int(revenue), d.payment_decimals)
         row["first"] = e if row["first"] is None else min(row["first"], e)
         row["last"] = e if row["last"] is None else max(row["last"], e)
-    for owner in nodes:
+    for owner in [*nodes, *(ledger.accounts if ledger else ())]:
         per.setdefault(owner, _claims(None))
     rows = []
     for acct, r in per.items():
@@ -137,25 +152,52 @@ def contributors(conn: Connection, d: q.DeploymentInfo, top: int | None = None) 
             "account": acct, "nodes_registered": registered, "nodes_active": registered - retired,
             "claimed_subsidy_tokens": r["subsidy"], "claimed_subsidy_usd": r["subsidy_usd"],
             "claimed_revenue_usd": r["revenue_usd"], "claimed_usd": total,
-            "first_epoch_claimed": r["first"], "last_epoch_claimed": r["last"], "_total": total,
+            "first_epoch_claimed": r["first"], "last_epoch_claimed": r["last"],
+            **_earned(ledger, acct, r, finalized[-1][1], d.payment_decimals),
         })
-    rows.sort(key=lambda r: (-r["_total"], r["account"]))
-    totals = [r.pop("_total") for r in rows]
+    # The largest first: by what was earned where the ledger says, else by what was claimed.
+    rank = "earned_usd" if ledger else "claimed_usd"
+    rows.sort(key=lambda r: (-r[rank], r["account"]))
+    claimed = [r["claimed_usd"] for r in rows]
+    earned = [r["earned_usd"] for r in rows] if ledger else []
     summary = {
         "accounts": len(rows),
-        "claimed_usd": sum(totals, Decimal(0)),
-        "top_10_percent_share": concentration.top_share(totals),
-        "gini": concentration.gini(totals),
+        "claimed_usd": sum(claimed, Decimal(0)),
+        "top_10_percent_share": concentration.top_share(claimed),
+        "gini": concentration.gini(claimed),
+        "ledger": ledgers.imported_words(ledger.epochs if ledger else [], epochs),
+        "earned_usd": sum(earned, Decimal(0)) if ledger else None,
+        "unclaimed_usd": sum((r["unclaimed_usd"] for r in rows), Decimal(0)) if ledger else None,
+        "top_10_percent_share_earned": concentration.top_share(earned),
+        "gini_earned": concentration.gini(earned),
     }
-    columns = ["account", "nodes_registered", "nodes_active", "claimed_subsidy_tokens", "claimed_subsidy_usd",
-               "claimed_revenue_usd", "claimed_usd", "first_epoch_claimed", "last_epoch_claimed"]
-    return Report("contributors", "Contributors: rewards claimed, valued at the price when claimed", None,
-                  rows[:top] if top else rows, summary, columns, epoch_length=d.epoch_length, table_columns=CONTRIBUTORS_TABLE)
+    title = ("Contributors: rewards earned (at each epoch's price) and claimed (at the price when claimed)" if ledger
+             else "Contributors: rewards claimed, valued at the price when claimed")
+    return Report("contributors", title, None, rows[:top] if top else rows, summary, CONTRIBUTORS_COLUMNS,
+                  epoch_length=d.epoch_length, table_columns=CONTRIBUTORS_TABLE)
+
+
+def _earned(ledger: ledgers.Ledger | None, account: str, claimed: dict, price: int, decimals: int) -> dict:
+    """An account's ledger columns: earned at each epoch's price; unclaimed, its latest entitlements less its claims,
+    with subsidy at the last finalized price. Unknown (None) without a ledger."""
+    if ledger is None:
+        return dict.fromkeys(EARNED)
+    e = ledger.accounts.get(account, ledgers.Earned())
+    revenue = scaled(e.revenue, decimals)
+    unclaimed_tokens = tokens(e.cumulative_subsidy - claimed["units"])
+    unclaimed_revenue = scaled(e.cumulative_revenue - claimed["revenue_units"], decimals)
+    return {
+        "earned_subsidy_tokens": tokens(e.subsidy), "earned_subsidy_usd": e.subsidy_usd, "earned_revenue_usd": revenue,
+        "earned_usd": e.subsidy_usd + revenue, "unclaimed_subsidy_tokens": unclaimed_tokens,
+        "unclaimed_revenue_usd": unclaimed_revenue, "unclaimed_usd": unclaimed_tokens * price_usd(price) + unclaimed_revenue,
+        "first_epoch_earned": e.first, "last_epoch_earned": e.last,
+    }
 
 
 def _claims(epoch: int | None) -> dict:
     """An account's claims so far: tokens, their USD at the price when claimed, revenue, and the epochs of claims."""
-    return {"subsidy": Decimal(0), "subsidy_usd": Decimal(0), "revenue_usd": Decimal(0), "first": epoch, "last": epoch}
+    return {"subsidy": Decimal(0), "subsidy_usd": Decimal(0), "revenue_usd": Decimal(0), "first": epoch, "last": epoch,
+            "units": 0, "revenue_units": 0}
 
 
 def _nodes_by_owner(conn: Connection, t: q.Tables, d: q.DeploymentInfo) -> dict[str, tuple[int, int]]:

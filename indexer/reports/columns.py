@@ -55,6 +55,7 @@ class Column:
     in_words: bool = True  # False: a number for machines that a summary line beside it already says in words
     table_none: bool = False  # a table cell says `none` too, where a blank would read as the best case
     prose: bool = False  # a sentence, not a word: tables wrap it rather than let it push other columns out
+    quiet_none: bool = False  # a summary leaves the line out where the value is unknown: another line says why
 
 
 def _declare(*columns: Column) -> dict[str, Column]:
@@ -124,6 +125,41 @@ COLUMNS: dict[str, Column] = _declare(
     Column("accounts", COUNT, "accounts"),
     Column("top_10_percent_share", SHARE, "top 10% share", none="no claims"),
     Column("gini", RATIO, "Gini coefficient", none="no claims"),
+    # the settlement ledger: what accounts earned (contributors), and what is earned but not yet claimed (liabilities)
+    Column("ledger", TEXT, "settlement ledger"),
+    Column("earned_subsidy_tokens", TOKENS, "earned subsidy tokens"),
+    Column("earned_subsidy_usd", USD, "earned subsidy"),
+    Column("earned_revenue_usd", USD, "earned revenue"),
+    Column("earned_usd", USD, "earned", quiet_none=True),
+    Column("unclaimed_subsidy_tokens", TOKENS, "unclaimed subsidy tokens", quiet_none=True),
+    Column("unclaimed_subsidy_usd", USD, "unclaimed subsidy"),
+    Column("unclaimed_revenue_usd", USD, "unclaimed revenue", quiet_none=True),
+    Column("unclaimed_usd", USD, "unclaimed", quiet_none=True),
+    Column("first_epoch_earned", EPOCH, "first epoch earned"),
+    Column("last_epoch_earned", EPOCH, "last epoch earned"),
+    Column("top_10_percent_share_earned", SHARE, "top 10% share of earned", quiet_none=True),
+    Column("gini_earned", RATIO, "Gini coefficient of earned", quiet_none=True),
+    Column("closing_price_usd", PRICE, "closing price"),
+    Column("circulating_supply_tokens", TOKENS, "circulating supply tokens"),
+    Column("overhang_tokens", TOKENS, "overhang tokens (unclaimed subsidy)", quiet_none=True),
+    Column("overhang_usd", USD, "overhang (unclaimed subsidy)", quiet_none=True),
+    Column("overhang_share_of_supply", SHARE, "overhang share of supply", none="no supply minted yet", quiet_none=True),
+    # supply: the nodes, their churn and their work
+    Column("nodes_new", COUNT, "nodes new"),
+    Column("nodes_retired", COUNT, "nodes retired"),
+    Column("churn", SHARE, "churn"),
+    Column("idle_share", SHARE, "idle share"),
+    Column("work_p10", COUNT, "work p10"),
+    Column("work_p50", COUNT, "work p50"),
+    Column("work_p90", COUNT, "work p90"),
+    Column("work_gini", RATIO, "work Gini"),
+    Column("work_top_10_percent_share", SHARE, "work top 10% share"),
+    Column("contributors_with_work", COUNT, "contributors with work"),
+    Column("nodes_still_active", COUNT, "nodes still active (censored)"),
+    Column("median_node_lifetime_epochs", COUNT, "median node lifetime, epochs (Kaplan-Meier)",
+           none="not reached: fewer than half the nodes have retired by any age"),
+    Column("retired_before_payback_share", SHARE, "retired nodes that never earned back the hardware",
+           none="no retired nodes with node-level work"),
     # payback
     Column("scenario", TEXT, "scenario"),
     Column("reward_per_node_per_epoch_usd", USD, "reward per node per epoch"),

@@ -60,4 +60,5 @@ display = cols.display
 
 def summary_lines(summary: dict) -> list[str]:
     """The summary for a person: labels in words, values rounded as the table rounds them, never blank."""
-    return [f"{cols.label(key)}: {cols.summary_value(key, value)}" for key, value in summary.items() if cols.column(key).in_words]
+    return [f"{cols.label(key)}: {cols.summary_value(key, value)}" for key, value in summary.items()
+            if cols.column(key).in_words and not (value is None and cols.column(key).quiet_none)]

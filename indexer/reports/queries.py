@@ -129,20 +129,40 @@ def _after(a: Table, b: Table) -> ColumnElement:
     return or_(a.c.block_number > b.c.block_number, and_(a.c.block_number == b.c.block_number, a.c.log_index > b.c.log_index))
 
 
-def finalized(conn: Connection, t: Tables, d: DeploymentInfo) -> list[tuple[int, int, int, int]]:
-    """(epoch, subsidy, revenue, price) of every epoch whose latest finalization stands (not revoked)."""
+def _standing(t: Tables, d: DeploymentInfo, *columns: ColumnElement):
+    """The finalizations that stand (the latest of their epoch, not revoked), with `columns`, by epoch."""
     ef = t.epoch_finalized
     newer = ef.alias("newer")
     rr = t.root_revoked
     dist = d.contracts["reward_distributor"]
-    stmt = (
-        select(as_int(ef.c.epoch, t.dialect).label("epoch"), ef.c.subsidy, ef.c.revenue, ef.c.price)
+    return (
+        select(as_int(ef.c.epoch, t.dialect).label("epoch"), *columns)
         .where(_is(ef.c.contract, dist), ef.c.chain_id == d.chain_id)
         .where(~exists().where(newer.c.contract == ef.c.contract, newer.c.chain_id == ef.c.chain_id, newer.c.epoch == ef.c.epoch, _after(newer, ef)))
         .where(~exists().where(rr.c.contract == ef.c.contract, rr.c.chain_id == ef.c.chain_id, rr.c.epoch == ef.c.epoch, _after(rr, ef)))
         .order_by("epoch")
     )
+
+
+def finalized(conn: Connection, t: Tables, d: DeploymentInfo) -> list[tuple[int, int, int, int]]:
+    """(epoch, subsidy, revenue, price) of every epoch whose latest finalization stands (not revoked)."""
+    ef = t.epoch_finalized.c
+    stmt = _standing(t, d, ef.subsidy, ef.revenue, ef.price)
     return [(int(e), to_int(s), to_int(r), to_int(p)) for e, s, r, p in conn.execute(stmt)]
+
+
+def standing_roots(conn: Connection, t: Tables, d: DeploymentInfo) -> dict[int, str]:
+    """epoch -> the root that stands for it: the settlement ledger's rows count only where they were checked against it."""
+    return {int(e): root.lower() for e, root in conn.execute(_standing(t, d, t.epoch_finalized.c.root))}
+
+
+def ledger_epoch(t: Tables, d: DeploymentInfo, row: Table) -> ColumnElement:
+    """The epoch of the last `EpochFinalized` before `row` on chain (revoked or not; None before the first): the
+    entitlements a claim could draw on, and the ledger's time for mints and burns."""
+    ef = t.epoch_finalized
+    return (select(func.max(as_int(ef.c.epoch, t.dialect)))
+            .where(_is(ef.c.contract, d.contracts["reward_distributor"]), ef.c.chain_id == row.c.chain_id, _after(row, ef))
+            .scalar_subquery())
 
 
 def payments_by_epoch(conn: Connection, t: Tables, d: DeploymentInfo, customers=None) -> dict[int, tuple[int, int, int]]:

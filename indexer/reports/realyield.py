@@ -37,6 +37,14 @@ class EpochFacts:
     burned: int  # network tokens burned during the epoch
 
 
+@dataclass(frozen=True)
+class Dated:
+    """An epoch as `group` reads one, for reports that need no more of it: its number and when it began."""
+
+    epoch: int
+    start_time: int
+
+
 def bucket_start(t: int, interval: str) -> datetime:
     day = datetime.fromtimestamp(t, timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
     if interval == "day":
@@ -62,13 +70,23 @@ def period_label(dt: datetime, interval: str) -> str:
     return dt.strftime("%Y-%m-%d")
 
 
-def _group(facts: list[EpochFacts], interval: str) -> list[tuple[datetime, list[EpochFacts]]]:
+def group(facts: list, interval: str) -> list[tuple[datetime, list]]:
+    """Epochs in periods: each period's start and its items, in order. An item is anything with an `epoch` and
+    the `start_time` that epoch began (its `EpochFacts`, or another report's per-epoch record)."""
     if interval == "epoch":
         return [(datetime.fromtimestamp(f.start_time, timezone.utc), [f]) for f in facts]
     groups: dict[datetime, list[EpochFacts]] = {}
     for f in facts:
         groups.setdefault(bucket_start(f.start_time, interval), []).append(f)
     return sorted(groups.items())
+
+
+def period_head(start: datetime, first: int, last: int, interval: str) -> dict:
+    """What names a row's period: its first and last epoch, when it starts, and (calendar periods) its name."""
+    row = {"epoch_start": first, "epoch_end": last, "start_time": iso(start)}
+    if interval != "epoch":
+        row["period"] = period_label(start, interval)
+    return row
 
 
 @dataclass
@@ -93,17 +111,15 @@ class _Sums:
 def build_rows(facts: Iterable[EpochFacts], interval: str, decimals: int) -> list[dict]:
     rows = []
     total = _Sums()
-    for start, group in _group(sorted(facts, key=lambda f: f.epoch), interval):
+    for start, items in group(sorted(facts, key=lambda f: f.epoch), interval):
         s = _Sums()
-        for f in group:
+        for f in items:
             s.add(f, decimals)
             total.add(f, decimals)
-        last = group[-1]
+        last = items[-1]
         # Over an interval the price is the subsidy's value-weighted average.
         price = s.subsidy_usd / s.subsidy_tokens if s.subsidy_tokens else price_usd(last.price)
-        row = {"epoch_start": group[0].epoch, "epoch_end": last.epoch, "start_time": iso(start)}
-        if interval != "epoch":
-            row["period"] = period_label(start, interval)
+        row = period_head(start, items[0].epoch, last.epoch, interval)
         row.update({
             "subsidy_tokens": s.subsidy_tokens,
             "price_usd": price,
@@ -111,13 +127,13 @@ def build_rows(facts: Iterable[EpochFacts], interval: str, decimals: int) -> lis
             "revenue_usd": s.revenue_usd,
             "real_yield_share": share(s.revenue_usd, s.subsidy_usd),
             "coverage_ratio": ratio(s.revenue_usd, s.subsidy_usd),
-            "gross_payments_usd": scaled(sum(f.gross_payments for f in group), decimals),
-            "protocol_fees_usd": scaled(sum(f.protocol_fees for f in group), decimals),
-            "payments": sum(f.payments for f in group),
+            "gross_payments_usd": scaled(sum(f.gross_payments for f in items), decimals),
+            "protocol_fees_usd": scaled(sum(f.protocol_fees for f in items), decimals),
+            "payments": sum(f.payments for f in items),
             "active_nodes": last.active_nodes,
             "revenue_per_node_usd": ratio(s.revenue_usd, Decimal(last.active_nodes)),
-            "net_new_supply_tokens": tokens(sum(f.minted - f.burned for f in group)),
-            "suspect_revenue_usd": scaled(sum(f.suspect_gross for f in group), decimals),
+            "net_new_supply_tokens": tokens(sum(f.minted - f.burned for f in items)),
+            "suspect_revenue_usd": scaled(sum(f.suspect_gross for f in items), decimals),
             "real_yield_share_excl_suspect": share(s.revenue_excl_usd, s.subsidy_usd),
             "cumulative_subsidy_usd": total.subsidy_usd,
             "cumulative_revenue_usd": total.revenue_usd,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
-from indexer.reports import build, demand as demands
+from indexer.reports import build, demand as demands, liabilities as liability, supply as supplies
 from indexer.reports.model import Report
 from indexer.reports.queries import DeploymentInfo
 from indexer.reports.realyield import INTERVALS
@@ -73,6 +73,14 @@ REPORTS: dict[str, ReportSpec] = {spec.name: spec for spec in (
                (INTERVAL, Param("top", int, 20, "Suspect accounts to list.", minimum=1)), suspects=True),
     ReportSpec("contributors", "Rewards per account (tokens and USD at the price when claimed), nodes, and concentration.",
                build.contributors, (Param("top", int, None, "Show only the largest accounts.", minimum=1),)),
+    ReportSpec("liabilities", "Rewards earned but not yet claimed: subsidy still to be minted, revenue held, and the overhang "
+               "as a share of circulating supply.", liability.liabilities, (INTERVAL,)),
+    ReportSpec("supply", "The supply side: nodes active, new and retired, churn, idle nodes, work per node and its "
+               "concentration, and node lifetime.", supplies.supply, (
+                   INTERVAL,
+                   Param("hardware_cost", Decimal, None, "USD paid for one node's hardware: the summary gives the share of "
+                         "retired nodes that never earned it back."),
+               )),
     ReportSpec("payback", "Payback of one node at the realised reward rate, its break-even price, and price scenarios.",
                build.payback, (
                    Param("hardware_cost", Decimal, REQUIRED, "USD paid for one node's hardware."),
