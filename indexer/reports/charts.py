@@ -234,18 +234,18 @@ def _layers(report: Report) -> list[tuple[list[float], str, str]]:
     return layers
 
 
-def real_yield_figure(report: Report):
-    """Amounts per period as stacked bars (`_layers`), the shares as steps on a 0-100% axis beside them."""
-    spans = periods(report)
-    dated = by_date(report)
-    layers = _layers(report)
-    fig, ax = plt.subplots(figsize=(11, 6), dpi=110, layout="constrained")
+def _bars(ax, report: Report, spans: list[Period], layers: list[tuple[list[float], str, str]],
+          sums: bool = True) -> tuple[list[float], list[bool]]:
+    """The period axis with `layers` stacked as bars on it; each bar's top, and which periods are partial. Bars
+    of sums over a period hatch a partial one, which sums less only for being shorter; bars of a state at the
+    period's end (`sums` False) do not."""
     # Bars leave a sliver between periods, so that where one period ends and the next begins stays visible; past
     # a few pixels a bar the slivers and edges would be all one sees, so dense bars touch and have no edge.
     dense = len(spans) > DENSE
+    dated = by_date(report)
     widths = [(p.right - p.left) * (1.0 if dense else 0.84 if dated else 0.8) for p in spans]
     lefts = [p.left + (p.right - p.left - w) / 2 for p, w in zip(spans, widths)]
-    partial = [p.partial for p in spans]
+    partial = [p.partial and sums for p in spans]
     hatch = ["//" if x else None for x in partial]
     alpha = [0.55 if x else 0.9 for x in partial]
     tops = [0.0] * len(spans)
@@ -257,17 +257,27 @@ def real_yield_figure(report: Report):
             bar.set_alpha(a)
         tops = [t + (0.0 if math.isnan(v) else v) for t, v in zip(tops, values)]
     ax.set_ylim(0, (max(tops) if tops and max(tops) > 0 else 1) * 1.18)
-    ax.yaxis.set_major_formatter(USD_FORMATTER)
-    ax.set_ylabel(f"USD per {report.interval or 'epoch'}")
     ax.grid(axis="y", alpha=0.25)
     ax.set_axisbelow(True)
     pad = (spans[-1].right - spans[0].left) * 0.01 if spans else 0
     if spans:
         ax.set_xlim(spans[0].left - pad, spans[-1].right + pad)
-    if dated and spans:
+    if by_date(report) and spans:
         _date_ticks(ax, spans, report.interval)
     else:
         _epoch_ticks(ax, spans)
+    return tops, partial
+
+
+def real_yield_figure(report: Report):
+    """Amounts per period as stacked bars (`_layers`), the shares as steps on a 0-100% axis beside them."""
+    spans = periods(report)
+    dated = by_date(report)
+    layers = _layers(report)
+    fig, ax = plt.subplots(figsize=(11, 6), dpi=110, layout="constrained")
+    tops, partial = _bars(ax, report, spans, layers)
+    ax.yaxis.set_major_formatter(USD_FORMATTER)
+    ax.set_ylabel(f"USD per {report.interval or 'epoch'}")
 
     share_ax = ax.twinx()
     share_ax.plot(*_steps(spans, [number(r.get("real_yield_share")) for r in report.rows]), color=SHARE, linewidth=2,
@@ -381,6 +391,92 @@ def contributors_figure(report: Report):
     return fig
 
 
+def _period_axes(ax, label: str) -> object:
+    """A 0-100% axis beside `ax` (more if a value passes 100%), for shares drawn as steps across their periods."""
+    share_ax = ax.twinx()
+    share_ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    share_ax.set_ylabel(label)
+    return share_ax
+
+
+def _share_steps(share_ax, report: Report, spans: list[Period], lines: list[tuple[str, str, str, str]]) -> None:
+    """Each (key, colour, style, label) of `lines` as steps on `share_ax`, its range 0-100% or up to the largest."""
+    highest = 1.0
+    for key, color, style, label in lines:
+        values = [number(r.get(key)) for r in report.rows]
+        finite = [v for v in values if not math.isnan(v)]
+        if finite:
+            highest = max(highest, max(finite) * 1.1)
+            share_ax.plot(*_steps(spans, values), color=color, linewidth=2 if style == "-" else 1.4, linestyle=style, label=label)
+    share_ax.set_ylim(0, highest)
+
+
+def _legend_above(fig, ax, share_ax, layers: list[tuple[list[float], str, str]]) -> None:
+    handles = [Patch(color=color, label=label) for _, color, label in layers] + share_ax.get_legend_handles_labels()[0]
+    share_ax.legend(handles, [h.get_label() for h in handles], loc="lower center", bbox_to_anchor=(0.5, 1.01), ncol=3,
+                    fontsize=8, frameon=False)
+
+
+def liabilities_figure(report: Report):
+    """Unclaimed subsidy (USD at the period's closing price) and revenue at each period's end, stacked, with the
+    overhang's share of circulating supply as steps beside them."""
+    spans = periods(report)
+    layers = [([number(r.get("unclaimed_subsidy_usd")) for r in report.rows], SUBSIDY,
+               "unclaimed subsidy, still to be minted (USD at the closing price)"),
+              ([number(r.get("unclaimed_revenue_usd")) for r in report.rows], REVENUE, "unclaimed revenue, held (USD)")]
+    fig, ax = plt.subplots(figsize=(11, 6), dpi=110, layout="constrained")
+    _bars(ax, report, spans, layers, sums=False)
+    ax.yaxis.set_major_formatter(USD_FORMATTER)
+    ax.set_ylabel(f"USD earned, not yet claimed, at each {report.interval or 'epoch'}'s end")
+    share_ax = _period_axes(ax, "overhang ÷ circulating supply")
+    _share_steps(share_ax, report, spans, [("overhang_share_of_supply", SHARE, "-", "overhang share of supply (right axis)")])
+    _legend_above(fig, ax, share_ax, layers)
+    fig.suptitle(report.title, fontsize=12)
+    return fig
+
+
+NODES = "#7f8c8d"
+IDLE = "#c0392b"
+
+
+def supply_figure(report: Report):
+    """Active nodes as bars with churn and idle share as steps beside them; below, when nodes reported work, the
+    work per active node: p10 to p90 as a band, the median as a line."""
+    spans = periods(report)
+    measured = any(r.get("work_p50") is not None for r in report.rows)
+    if measured:
+        fig, (ax, work_ax) = plt.subplots(2, 1, figsize=(11, 8), dpi=110, layout="constrained", sharex=True,
+                                          height_ratios=(3, 2))
+    else:
+        fig, ax = plt.subplots(figsize=(11, 6), dpi=110, layout="constrained")
+    layers = [([number(r.get("nodes_active")) for r in report.rows], NODES, f"nodes active at the {report.interval or 'epoch'}'s end")]
+    _bars(ax, report, spans, layers, sums=False)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("nodes")
+    share_ax = _period_axes(ax, "share of nodes")
+    _share_steps(share_ax, report, spans, [("idle_share", IDLE, "-", "idle share: active, no work (right axis)"),
+                                           ("churn", SHARE, "--", "churn: retired ÷ active at the start")])
+    _legend_above(fig, ax, share_ax, layers)
+    if measured:
+        low, mid, high = ([number(r.get(k)) for r in report.rows] for k in ("work_p10", "work_p50", "work_p90"))
+        xs, lows = _steps(spans, low)
+        _, highs = _steps(spans, high)
+        work_ax.fill_between(xs, lows, highs, color=REVENUE, alpha=0.25, linewidth=0, label="p10 to p90")
+        work_ax.plot(*_steps(spans, mid), color=REVENUE, linewidth=2, label="median (p50)")
+        work_ax.set_ylabel("work units per active node")
+        work_ax.set_ylim(bottom=0)
+        work_ax.grid(axis="y", alpha=0.25)
+        work_ax.legend(loc="upper left", fontsize=8, frameon=False)
+        ax.set_xlabel("")
+        work_ax.set_xlabel(ax.xaxis.get_label().get_text() or "epoch")
+        if by_date(report) and spans:
+            _date_ticks(work_ax, spans, report.interval)
+        else:
+            _epoch_ticks(work_ax, spans)
+    fig.suptitle(report.title, fontsize=12)
+    return fig
+
+
 def figure(report: Report):
     """The report's chart as a Matplotlib figure, before it is saved (the caller closes it)."""
     if report.name in ("real-yield", "demand"):
@@ -389,6 +485,10 @@ def figure(report: Report):
         return contributors_figure(report)
     if report.name == "payback":
         return payback_figure(report)
+    if report.name == "liabilities":
+        return liabilities_figure(report)
+    if report.name == "supply":
+        return supply_figure(report)
     raise ValueError(f"no chart for {report.name}")
 
 

@@ -53,6 +53,8 @@ class View:
 
 SUSPECTS = "suspect_accounts"
 SUSPECT_COLUMNS = ["account", "suspect_paid_usd", "payments", "evidence"]
+# Further sections the table prints after the summary, with their titles (demand's suspects have their own).
+SECTIONS = {"largest_unclaimed": "Largest unclaimed accounts"}
 # A box-drawn table spends 3 characters per column on padding and rules, and one more for the last rule.
 RULES_PER_COLUMN, RULES = 3, 1
 ADDRESS_SHORT = 13  # 0x1234…abcd: enough to tell accounts apart at a glance, and to search for
@@ -169,6 +171,11 @@ def print_table(report: Report, view: View, console: Console) -> None:
         console.print(line)
     if SUSPECTS in report.extra and not view.summary:
         print_suspects(report, console)
+    for name, title in SECTIONS.items():
+        if report.extra.get(name):
+            console.print()
+            table, _ = to_table(report, console.width, rows=report.extra[name], wanted=list(report.extra[name][0]), title=title)
+            console.print(table)
 
 
 def print_suspects(report: Report, console: Console) -> None:

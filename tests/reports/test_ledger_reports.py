@@ -18,14 +18,20 @@ import json
 from decimal import Decimal
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from indexer.api.app import create_app
+from indexer.chain.manifest import load
 from indexer.db.engine import make_engine
 from indexer.db.schema import allocation, node_work
 from indexer.errors import FlywheelError
 from indexer.reports import build, ledger as ledgers, liabilities as liability, supply as supplies
+from indexer.ingest.store import Stream, register as register_stream
 from indexer.reports.model import summary_lines
+from tests.helpers import cli
 from tests.reports.eventdb import Chain, create
+from tests.reports.test_report_cli import manifest_file, report
 from tests.reports.test_report_metrics import DIST, INFO, REG, TOKEN, ZERO, at, scenario as unledgered
 
 T = 10**18
@@ -251,3 +257,35 @@ def test_sqlite_and_postgresql_give_the_same_json(database_url: str, tmp_path) -
     for make, args in makes:
         sqlite, postgres = (json.dumps(built(engines[k], make, *args).to_json(), sort_keys=True) for k in ("sqlite", "postgresql"))
         assert sqlite == postgres, make.__name__
+
+
+# --- every format, the command line and the API -------------------------------------------------------------------
+
+def test_command_line_formats_and_api(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    network(url).dispose()
+    m = manifest_file(tmp_path)
+    for name, args in (("liabilities", ["--interval", "week"]), ("supply", ["--hardware-cost", "20"])):
+        data = json.loads(report(url, m, name, "--format", "json", *args))
+        table = report(url, m, name, *args)
+        png, page = tmp_path / f"{name}.png", tmp_path / f"{name}.html"
+        report(url, m, name, "--out", str(png), *args)
+        report(url, m, name, "--out", str(page), *args)
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+        assert "<svg" in page.read_text() and "<table>" in page.read_text()
+        assert report(url, m, name, "--format", "csv", *args).splitlines()[0].startswith("epoch_start")
+        if name == "liabilities":
+            assert data["largest_unclaimed"][0] == {"account": C, "unclaimed_usd": "55"}
+            assert "Largest unclaimed accounts" in table and "overhang share of supply: 100.00%" in table
+        else:
+            assert data["summary"]["retired_before_payback_share"] == 0.5 and "Kaplan-Meier" in table
+    engine = make_engine(url)
+    manifest = load(m)
+    register_stream(engine, Stream.of(manifest), manifest)
+    client = TestClient(create_app(engine))
+    for name, params, args in (("supply", {}, []), ("supply", {"hardware_cost": "20", "interval": "day"}, ["--hardware-cost", "20", "--interval", "day"]),
+                               ("liabilities", {"interval": "month"}, ["--interval", "month"])):
+        reply = client.get(f"/api/reports/{name}", params=params)
+        assert reply.status_code == 200, reply.text
+        assert reply.json() == json.loads(report(url, m, name, "--format", "json", *args))
+    assert cli("report", "supply", "--hardware-cost", "-1", "--database-url", url, "--deployment", str(m)).returncode != 0
