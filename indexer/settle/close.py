@@ -94,7 +94,7 @@ def check_range(first: int, last: int) -> None:
         raise FlywheelError(f"epoch {last} is past the last epoch the distributor can finalize, {MAX_EPOCHS - 1}")
 
 
-def _reads(d: Deployment, calls: Sequence[tuple[str, bytes, list[str]]]) -> list[tuple]:
+def calls_batched(d: Deployment, calls: Sequence[tuple[str, bytes, list[str]]]) -> list[tuple]:
     """`eth_call`s of (address, data, result types), sent as batches: a range is up to 64 epochs of three reads."""
     answers = d.rpc.batch([("eth_call", [{"to": to, "data": "0x" + data.hex()}, "latest"]) for to, data, _ in calls])
     return [decode(types, bytes.fromhex(raw[2:])) for (_, _, types), raw in zip(calls, answers)]
@@ -114,7 +114,7 @@ def read_state(d: Deployment, first: int, last: int) -> ChainState:
             (at["feed"], feed("price_at", d.manifest.epochs.end(epoch)), ["uint256", "uint256"]),
             (at["feed"], feed("price_after", d.manifest.epochs.end(epoch)), ["uint256", "uint256"]),
         ]
-    answers = _reads(d, calls)
+    answers = calls_batched(d, calls)
     epochs = tuple(
         EpochState(epoch, emission[0], income[0], price, updated_at, after[0])
         for epoch, emission, income, (price, updated_at), after in zip(

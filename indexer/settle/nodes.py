@@ -34,7 +34,7 @@ from indexer.chain.contracts import Deployment
 from indexer.chain.rpc import LOGS, Log, RangeTooLarge
 from indexer.chain.wallet import Encoder
 from indexer.errors import FlywheelError
-from indexer.settle.close import _reads
+from indexer.settle.close import calls_batched
 from indexer.settle.workfile import ZERO_ADDRESS, Work
 
 NODE_RETIRED = "0x" + keccak(text="NodeRetired(address,bytes32,uint256)").hex()
@@ -63,7 +63,7 @@ def read(d: Deployment, ids: Sequence[str]) -> dict[str, Registration]:
     for node in ids:
         raw = bytes.fromhex(node[2:])
         calls += [(registry, encoder("owner_of", raw), ["address"]), (registry, encoder("retired", raw), ["bool"])]
-    answers = _reads(d, calls)
+    answers = calls_batched(d, calls)
     owners = {node: to_checksum_address(owner) for node, (owner,) in zip(ids, answers[0::2])}
     retired = [node for node, (gone,) in zip(ids, answers[1::2]) if gone]
     epochs = _retired_epochs(d, retired)

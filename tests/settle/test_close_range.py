@@ -88,7 +88,7 @@ def test_a_range_finalizes_each_epoch_with_its_own_totals_and_its_tree_pays_exac
     assert "epochs 2 to 4, each allocated on its own" in result.stdout and "epochs 2 to 4 closed" in result.stdout
     store = default_dir(manifest_path)
     assert sorted(p.name for p in store.iterdir()) == [
-        f"epoch-{e:05d}.{kind}.json" for e in (0, 1, 4) for kind in ("proofs", "tree")]
+        f"epoch-{e:05d}.{kind}" for e in (0, 1, 4) for kind in ("proofs.json", "tree.json", "work.csv")]
     tree = json.loads((store / "epoch-00004.tree.json").read_text())
     assert {v["value"][2]: [int(v["value"][3]), int(v["value"][4])] for v in tree["values"]} == expected
     assert f"tree: {store / 'epoch-00004.tree.json'}" in result.stdout
