@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from decimal import Decimal
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -235,3 +236,27 @@ def test_the_python_schedule_is_the_distributors_emission(simulated: Run) -> Non
     d = open_deployment(simulated.url, simulated.manifest_path)
     assert [emission(simulated.manifest.parameters, e) for e in range(60)] == \
         [d.reward_distributor.functions.emission(e).call() for e in range(60)]
+
+
+def test_earned_less_claimed_is_what_the_proofs_and_the_claim_logs_leave_unclaimed(simulated: Run) -> None:
+    result = cli("report", "contributors", "--database-url", simulated.database_url, "--deployment",
+                 str(simulated.manifest_path), "--format", "json", "--top", "1000")
+    assert result.returncode == 0, result.stderr
+    rows = {r["account"].lower(): r for r in json.loads(result.stdout)["rows"]}
+    # Independently: the latest proofs file's cumulative entitlements, less the chain's RewardClaimed logs.
+    last = max(int(p.name[6:11]) for p in simulated.store.root.glob("epoch-*.proofs.json"))
+    proofs = json.loads(simulated.store.proofs_path(last).read_text())["claims"]
+    d = open_deployment(simulated.url, simulated.manifest_path)
+    claimed: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for log in d.reward_distributor.events.RewardClaimed.get_logs(from_block=0):
+        claimed[log.args.account.lower()][0] += log.args.subsidy
+        claimed[log.args.account.lower()][1] += log.args.revenue
+    assert claimed, "the scenario claims: the test needs claims to mean anything"
+    scale = Decimal(10) ** 18, Decimal(10) ** simulated.manifest.payment_decimals
+    for account, proof in proofs.items():
+        row = rows[account.lower()]
+        subsidy = int(proof["cumulative_subsidy"]) - claimed[account.lower()][0]
+        revenue = int(proof["cumulative_revenue"]) - claimed[account.lower()][1]
+        assert Decimal(row["unclaimed_subsidy_tokens"]) == subsidy / scale[0]
+        assert Decimal(row["unclaimed_revenue_usd"]) == revenue / scale[1]
+        assert Decimal(row["earned_subsidy_tokens"]) - Decimal(row["claimed_subsidy_tokens"] or 0) == subsidy / scale[0]
