@@ -64,6 +64,8 @@ class Demo:
     html: Path
     real_yield: Report
     demand: Report
+    contributors: Report
+    supply: Report
 
 
 def run_demo(port: int, out_dir: Path, epochs: int, seed: int, *, log: Log = quiet, progress: EpochProgress = no_progress,
@@ -98,9 +100,11 @@ def run_demo(port: int, out_dir: Path, epochs: int, seed: int, *, log: Log = qui
     try:
         real_yield = reports.read(engine, REPORTS["real-yield"].maker({"interval": "epoch"}), m)
         demand = reports.read(engine, REPORTS["demand"].maker({"interval": "epoch", "top": 20}), m)
+        contributors = reports.read(engine, REPORTS["contributors"].maker({}), m)
+        supply = reports.read(engine, REPORTS["supply"].maker({"interval": "epoch"}), m)
     finally:
         engine.dispose()
     png, html = out_dir / "real-yield.png", out_dir / "real-yield.html"
     save(real_yield, png)
     save(real_yield, html)
-    return Demo(m, manifest_path, database, url, png, html, real_yield, demand)
+    return Demo(m, manifest_path, database, url, png, html, real_yield, demand, contributors, supply)

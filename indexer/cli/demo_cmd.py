@@ -12,6 +12,7 @@ from indexer.app.demo import MARKER, run_demo
 from indexer.chain import anvil
 from indexer.cli import views
 from indexer.cli.output import console, info
+from indexer.reports.columns import summary_value
 from indexer.reports.model import display
 from indexer.reports.render import emit, print_suspects
 
@@ -32,8 +33,16 @@ def demo(
     console.print(f"Suspect share of payments: {display('suspect_share_of_payments', s['suspect_share_of_payments'])}; "
                   f"latest real-yield share {display('latest_share', s['latest_share'])}, "
                   f"{display('latest_share_excl_suspect', s['latest_share_excl_suspect'])} without suspect revenue.")
+    earned, overhang, nodes = run.contributors.summary, run.real_yield.summary, run.supply.summary
+    console.print(f"Ledger: earned Gini {summary_value('gini_earned', earned['gini_earned'])} "
+                  f"(claimed {summary_value('gini', earned['gini'])}); overhang "
+                  f"{summary_value('overhang_usd', overhang['overhang_usd'])}, "
+                  f"{summary_value('overhang_share_of_supply', overhang['overhang_share_of_supply'])} of circulating supply; "
+                  f"median node lifetime (Kaplan-Meier) {_lifetime(nodes)}.")
     url = run.database_url
     flywheel = _program()
+    last = nodes["last_epoch"]
+    bundle = out_dir / f"bundle-{last}"
     console.print(f"""
 Files: {run.manifest_path}, {run.database}, {run.png}, {run.html}
 Try next:
@@ -41,8 +50,20 @@ Try next:
   {flywheel} report demand --database-url {url}
   {flywheel} report contributors --database-url {url} --top 10
   {flywheel} report payback --database-url {url} --hardware-cost 2500 --opex-per-epoch 1
+  {flywheel} report supply --database-url {url} --hardware-cost 2500
+  {flywheel} report liabilities --database-url {url}
+  {flywheel} epoch publish --deployment {run.manifest_path} --epoch {last} --out {bundle}
+  {flywheel} epoch verify --deployment {run.manifest_path} --epoch {last} --work {bundle / "work.csv"}
   {flywheel} serve --database-url {url}
   {flywheel} chain down --port {port}""")
+
+
+def _lifetime(supply: dict) -> str:
+    """The median in epochs, or how long the nodes have lasted so far when fewer than half have retired."""
+    median = supply["median_node_lifetime_epochs"]
+    if median is not None:
+        return f"{median} epochs"
+    return f"over {supply['last_epoch']} epochs (fewer than half the nodes have retired)"
 
 
 def _program() -> str:

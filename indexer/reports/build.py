@@ -171,7 +171,7 @@ def contributors(conn: Connection, d: q.DeploymentInfo, top: int | None = None) 
         "top_10_percent_share_earned": concentration.top_share(earned),
         "gini_earned": concentration.gini(earned),
     }
-    title = ("Contributors: rewards earned (at each epoch's price) and claimed (at the price when claimed)" if ledger
+    title = ("Contributors: earned (at each epoch's price), claimed (at the claim's price)" if ledger
              else "Contributors: rewards claimed, valued at the price when claimed")
     return Report("contributors", title, None, rows[:top] if top else rows, summary, CONTRIBUTORS_COLUMNS,
                   epoch_length=d.epoch_length, table_columns=CONTRIBUTORS_TABLE)

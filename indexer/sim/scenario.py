@@ -53,6 +53,7 @@ class Scenario(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     price_drift_bps: Annotated[int, Meta(ge=-5_000, le=5_000)] = 60  # mean price change per epoch
     price_volatility_bps: Annotated[int, Meta(ge=0, le=5_000)] = 500  # standard deviation of the change per epoch
     claim_every: AtLeast1 = 4  # contributors claim every this many epochs
+    claim_share: Share = 0.8  # contributors who ever claim (chosen by address); the others' rewards stay owed
     wash_self_dealers: NotNegative = 2  # contributors who also pay for service themselves; at most initial_contributors
     wash_funded: NotNegative = 2  # outsiders who pay with money a contributor sent them; at most initial_contributors
     wash_share_bps: BPS = 600  # share of each epoch's demand the wash actors add
