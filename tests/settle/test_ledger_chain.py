@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from indexer.app.index import import_ledger, index_once
-from indexer.app.simulate import simulate
+from indexer.app.simulate import Simulated, simulate
 from indexer.chain import anvil as anvil_mod
 from indexer.chain.accounts import dev_account
 from indexer.chain.contracts import open_deployment
@@ -34,7 +34,8 @@ from tests.test_operator_cli import deploy, work_file
 pytestmark = pytest.mark.chain
 
 EPOCHS = 6
-SCENARIO = Scenario(contributors=24, initial_contributors=6, adoption_midpoint=2.0, customers=8, claim_every=2)
+SCENARIO = Scenario(contributors=24, initial_contributors=6, adoption_midpoint=2.0, customers=8, claim_every=2,
+                    idle_node_share=0.2, flaky_node_share=0.2)
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Run:
     manifest: Manifest
     store: SettlementStore
     database_url: str
+    simulated: Simulated
 
     def where(self) -> list[str]:
         return ["--rpc-url", self.url, "--deployment", str(self.manifest_path)]
@@ -57,10 +59,10 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> Run:
     try:
         manifest_path = folder / "m.json"
         assert cli("deploy", "--rpc-url", chain.url, "--out", str(manifest_path)).returncode == 0
-        simulate(chain.url, manifest_path, EPOCHS, 7, SCENARIO)
+        sim = simulate(chain.url, manifest_path, EPOCHS, 7, SCENARIO)
         url = f"sqlite:///{folder / 'flywheel.db'}"
         index_once(chain.url, load(manifest_path), url, store=default_dir(manifest_path))
-        yield Run(chain.url, manifest_path, load(manifest_path), SettlementStore(default_dir(manifest_path)), url)
+        yield Run(chain.url, manifest_path, load(manifest_path), SettlementStore(default_dir(manifest_path)), url, sim)
     finally:
         anvil_mod.stop(port)
 
@@ -260,3 +262,21 @@ def test_earned_less_claimed_is_what_the_proofs_and_the_claim_logs_leave_unclaim
         assert Decimal(row["unclaimed_subsidy_tokens"]) == subsidy / scale[0]
         assert Decimal(row["unclaimed_revenue_usd"]) == revenue / scale[1]
         assert Decimal(row["earned_subsidy_tokens"]) - Decimal(row["claimed_subsidy_tokens"] or 0) == subsidy / scale[0]
+
+
+def test_the_simulators_idle_nodes_are_found_by_the_supply_report(simulated: Run) -> None:
+    result = cli("report", "supply", "--database-url", simulated.database_url, "--deployment", str(simulated.manifest_path),
+                 "--interval", "epoch", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)["rows"]
+    d = open_deployment(simulated.url, simulated.manifest_path)
+    idle_kind = [n for n in simulated.simulated.sim.nodes
+                 if n.kind == "idle" and not d.node_registry.functions.retired(bytes.fromhex(n.node_id[2:])).call()]
+    assert idle_kind, "the scenario registers idle nodes: the test needs some to mean anything"
+    for row, record in zip(rows, simulated.simulated.records):
+        assert row["epoch_start"] == record.epoch
+        idle = round(Decimal(str(row["idle_share"])) * row["nodes_active"])
+        # Every active node that reported nothing, by the simulator's own account of who worked...
+        assert idle == row["nodes_active"] - len(record.work.nodes)
+        # ...which counts at least the nodes it made idle.
+        assert idle >= sum(1 for n in idle_kind if n.registered_in <= record.epoch)
