@@ -233,6 +233,18 @@ def test_a_revoked_epoch_goes_and_comes_back_refinalized_and_rows_follow_a_reorg
     assert _epochs(database) == {0: {a4, a5}, 1: {a4}}
     assert all(r.work_units == 3 for r in _rows(database, allocation) if r.epoch == 1)
 
+    # A range: one root for two epochs, imported epoch by epoch, and verified whole from either.
+    net("chain", "advance", "--seconds", "601")
+    for _ in range(2):
+        net("price", "post", "--usd", "2")
+        net("chain", "advance", "--to-epoch-end")
+    ranged = work_file(tmp_path, {4: 1, 5: 2})
+    net("epoch", "close", "--epoch", "2", "--through", "3", "--work", str(ranged))
+    index()
+    assert _epochs(database) == {0: {a4, a5}, 1: {a4}, 2: {a4, a5}, 3: {a4, a5}}
+    verified = net("epoch", "verify", "--epoch", "2", "--work", str(ranged)).stdout.splitlines()
+    assert verified[0] == "verified" and verified[1].startswith("epochs 2 to 3: ")
+
 
 def test_the_python_schedule_is_the_distributors_emission(simulated: Run) -> None:
     d = open_deployment(simulated.url, simulated.manifest_path)
