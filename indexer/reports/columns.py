@@ -156,8 +156,8 @@ COLUMNS: dict[str, Column] = _declare(
     Column("work_top_10_percent_share", SHARE, "work top 10% share"),
     Column("contributors_with_work", COUNT, "contributors with work"),
     Column("nodes_still_active", COUNT, "nodes still active (censored)"),
-    Column("median_node_lifetime_epochs", COUNT, "median node lifetime, epochs (Kaplan-Meier)",
-           none="not reached: fewer than half the nodes have retired by any age"),
+    Column("median_node_lifetime_epochs", COUNT, "median node life, epochs (Kaplan-Meier)",
+           none="not reached: under half retired"),
     Column("retired_before_payback_share", SHARE, "retired nodes that never earned back the hardware",
            none="no retired nodes with node-level work"),
     # payback

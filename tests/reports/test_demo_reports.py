@@ -61,6 +61,8 @@ def reports(url: str, tmp: Path) -> Iterator[Report]:
         for interval in INTERVALS:
             yield reading.read(engine, REPORTS["real-yield"].maker({"interval": interval}))
             yield reading.read(engine, REPORTS["demand"].maker({"interval": interval, "top": 5}))
+            yield reading.read(engine, REPORTS["liabilities"].maker({"interval": interval}))
+            yield reading.read(engine, REPORTS["supply"].maker({"interval": interval, "hardware_cost": Decimal(2500)}))
         yield reading.read(engine, REPORTS["contributors"].maker({"top": None}))
         path = REPORTS["payback"].params[2].read(price_path(tmp))
         yield reading.read(engine, REPORTS["payback"].maker({"hardware_cost": Decimal(2500), "opex_per_epoch": Decimal(1),
@@ -101,6 +103,8 @@ def allowed_places(key: str) -> int | None:
     """The precision policy, read from the names alone, so a kind declared wrongly is caught too."""
     if key in ("share_50_percent", "coverage_100_percent", "prices_by_epoch"):
         return None  # words: "reached", "in about 3.2 days at the current trend", "52-54: $0.8341; 55+: $0.5000"
+    if key.endswith("_share"):
+        return 8  # before "payback": `retired_before_payback_share` is a share
     if "payback" in key or key.endswith("_periods"):
         return 2
     if "price" in key:
