@@ -27,6 +27,7 @@ from eth_utils import keccak
 from indexer.chain import accounts
 from indexer.chain.contracts import Deployment
 from indexer.chain.wallet import BlockSubmitter, Encoder, Wallet
+from indexer.errors import FlywheelError
 from indexer.settle import claim as claiming
 from indexer.settle import workfile
 from indexer.settle.close import close_epoch
@@ -152,6 +153,16 @@ class Simulation:
         self.clock = max(at, self.clock + 1)
         return self.clock
 
+    def _caught_up(self) -> None:
+        """Move the clock to the chain's: a flush mines a block per second from the time it was given, as many
+        blocks as its transactions fill, so the next phase must start after the last of them, not at its own
+        planned second (a busy phase would otherwise mine a block older than the one before it)."""
+        self.clock = max(self.clock, self.rpc.timestamp())
+
+    def _flush(self, at: int) -> None:
+        self.submitter.flush(self._tick(at))
+        self._caught_up()
+
     def _register(self, c: Contributor, e: int) -> None:
         c.minted_nodes += 1
         salt = keccak(c.wallet.address.encode() + f"/{self.seed}/{self.start_epoch}/{c.minted_nodes}".encode())
@@ -247,20 +258,24 @@ class Simulation:
         tree = claiming.claimable_tree(self.d, self.store)
         items = [o for o in claiming.owed(self.d, tree) if claims(o.entitlement.account, self.s.claim_share)]
         claiming.submit_claims(self.d, self.submitter, self.reporter, items)
-        self.submitter.flush(self._tick(at))
+        self._flush(at)
 
     def epoch(self, e: int) -> EpochRecord:
         start, end = self.epochs.start(e), self.epochs.end(e)
         self._onboard(e)
-        self.submitter.flush(self._tick(start + 1))
+        self._flush(start + 1)
         payments, wash = self._pay(e)
-        self.submitter.flush(self._tick(start + 2))
+        self._flush(start + 2)
         self.price = self._next_price()
         self._send(self.reporter, "price_feed", "post_price", self.price)
-        self.submitter.flush(self._tick(end - 1))
+        self._flush(end - 1)
+        if self.clock >= end:
+            raise FlywheelError(f"epoch {e}'s transactions took blocks up to {self.clock}, past its end at {end} (a block a "
+                                "second): use a longer epoch_length, fewer participants or a larger block gas limit")
         work = self._work()
         plan = close_epoch(self.d, self.submitter, self.reporter, self.store, e, work.accounts, self._tick(end),
                            work_file=workfile.dump(work))
+        self._caught_up()
         if (e + 1) % self.s.claim_every == 0:
             self._claim(end + 1)
         return EpochRecord(

@@ -85,3 +85,25 @@ def test_bad_scenario_is_refused_before_anything_is_sent(tmp_path: Path, toml: s
     result = cli("simulate", "--rpc-url", f"http://127.0.0.1:{free_port()}", "--deployment", str(tmp_path / "none.json"),
                  "--scenario", str(scenario))
     assert_one_line_error(result, fragment)
+
+
+@pytest.mark.chain
+def test_a_phase_that_fills_many_blocks_pushes_the_next_phase_later(tmp_path: Path) -> None:
+    """Small blocks make every phase take several: registering 80 nodes, paying, then claiming for 80 contributors.
+    Each phase must start after the previous one's last block, or anvil refuses a block older than its parent."""
+    port = free_port()
+    chain = anvil_mod.start(port, ("--timestamp", str(GENESIS_BLOCK_TIME)))
+    try:
+        w3, chain_id = connect(chain.url)
+        manifest = deploy(w3, chain_id, Params(genesis=GENESIS_BLOCK_TIME + 600, epoch_length=600))
+        NodeClient(chain.url).call("evm_setBlockGasLimit", hex(3_000_000))  # after the deployment, which needs more
+        path = tmp_path / "m.json"
+        path.write_text(json.dumps(manifest.to_json()))
+        crowded = Scenario(contributors=80, initial_contributors=80, customers=30, claim_every=1,
+                           wash_self_dealers=1, wash_funded=1)
+        records = run_simulation(chain.url, path, 3, 1, crowded, None).records
+        assert [r.contributors for r in records][0] > 60 and len(records) == 3
+        times = [int(w3.eth.get_block(n).timestamp) for n in range(manifest.deploy_block, w3.eth.block_number + 1)]
+        assert times == sorted(times) and w3.eth.block_number - manifest.deploy_block > 3 * 4
+    finally:
+        anvil_mod.stop(port)
