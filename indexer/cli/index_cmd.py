@@ -53,6 +53,7 @@ def run(
     poll_interval: float = typer.Option(None, "--poll-interval", help="Seconds between polls at the head."),
     batch_blocks: int = typer.Option(None, "--batch-blocks", help="First eth_getLogs range in blocks (it adapts)."),
     max_batch_blocks: int = typer.Option(None, "--max-batch-blocks", help="Largest eth_getLogs range in blocks."),
+    target_logs: int = typer.Option(None, "--target-logs", help="Logs per eth_getLogs the range size aims at (default 5000)."),
     reorg_window: int = typer.Option(None, "--reorg-window", help="Recent headers kept to find a fork point."),
     metrics_port: int = typer.Option(None, "--metrics-port", help="Serve Prometheus /metrics, /health and /ready on this port."),
     metrics_host: str = typer.Option(None, "--metrics-host", help="Address the metrics server listens on (default 127.0.0.1)."),
@@ -61,7 +62,7 @@ def run(
     """Backfill a deployment's events, then follow the head (or stop there with --once)."""
     flags = {"rpc_url": rpc_url, "database_url": database_url, "schema": schema, "deployment": str(deployment) if deployment else None,
              "confirmations": confirmations, "poll_interval": poll_interval, "batch_blocks": batch_blocks,
-             "max_batch_blocks": max_batch_blocks, "reorg_window": reorg_window, "metrics_port": metrics_port,
+             "max_batch_blocks": max_batch_blocks, "target_logs": target_logs, "reorg_window": reorg_window, "metrics_port": metrics_port,
              "metrics_host": metrics_host, "store": str(store) if store else None}
     cfg = configs.load(config_file, dict(os.environ), flags)
     stop, metrics = threading.Event(), Metrics()

@@ -29,8 +29,9 @@ class IndexerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     store: Text | None = None  # settlement store directory: the indexer then keeps the ledger tables too
     confirmations: NotNegative | None = None  # None: 0 on a local chain, 12 elsewhere
     poll_interval: Seconds = 1.0  # seconds between polls when following the head
-    batch_blocks: AtLeast1 = 2_000  # the first eth_getLogs range; it adapts
+    batch_blocks: AtLeast1 = 16  # the first eth_getLogs range; it adapts to target_logs (small: a dense chain's first range stays small)
     max_batch_blocks: AtLeast1 = 20_000  # at least batch_blocks
+    target_logs: AtLeast1 = 5_000  # logs per eth_getLogs the range size aims at, from the last ranges' logs per block
     reorg_window: AtLeast1 = 128  # recent headers kept to find a fork point
     metrics_port: Annotated[int, Meta(ge=1, le=65535)] | None = None
     metrics_host: Text = "127.0.0.1"  # 0.0.0.0 to let a Prometheus on another host scrape it

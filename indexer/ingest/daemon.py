@@ -64,7 +64,8 @@ class Indexer:
         self.decoders = decoding.decoders(manifest, engine.dialect.name)
         self.confirmations = config.confirmations_for(manifest.chain_id)
         self.fetcher = Fetcher(client, decoding.addresses(manifest), decoding.topics_filter(), self._decode,
-                               config.batch_blocks, config.max_batch_blocks, on_resize=self.metrics.range_size.set)
+                               config.batch_blocks, config.max_batch_blocks, config.target_logs,
+                               on_resize=self.metrics.range_size.set)
         self.metrics.range_size.set(config.batch_blocks)
         self._waiting = False  # already said that the node is behind
         self._lookups_missing: bool | None = None  # None: not looked at yet
