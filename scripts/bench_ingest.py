@@ -11,6 +11,14 @@ Each is run `--repeat` times and the median printed, with events/s and the ratio
 account indexes it defers.
 
     .venv/bin/python scripts/bench_ingest.py [--contributors 2200] [--customers 750] [--epochs 52] [--range 16]
+
+With `--rss`, it measures memory instead: peak RSS of a child `flywheel index run --once` process at its
+default settings, into a fresh SQLite file, over the whole chain and over the prefix of it that holds about
+`--small-events` events (the run stops there by `--confirmations`, which leaves every other setting as it
+is), printed as `name=value` lines. `--state FILE` keeps the generated chain (anvil's state and the
+manifest beside it) and loads it on the next run instead of simulating again:
+
+    .venv/bin/python scripts/bench_ingest.py --rss --contributors 10000 --customers 3500 --state /tmp/chain.json
 """
 
 from __future__ import annotations
@@ -127,6 +135,73 @@ def generate(url: str, work: Path, args: argparse.Namespace) -> tuple[Manifest, 
     return load(manifest_path), manifest_path, time.perf_counter() - began
 
 
+def peak_rss(url: str, manifest_path: Path, work: Path, behind: int) -> tuple[int, float, int]:
+    """Rows, seconds and peak RSS in bytes of a child `index run --once` into a fresh SQLite file, stopping `behind`
+    blocks short of the head."""
+    flywheel = str(Path(sys.executable).parent / "flywheel")
+    path = work / f"rss-{uuid.uuid4().hex[:8]}.db"
+    began = time.perf_counter()
+    child = subprocess.Popen([flywheel, "index", "run", "--once", "--rpc-url", url, "--deployment", str(manifest_path),
+                              "--database-url", f"sqlite:///{path}", "--confirmations", str(behind)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - began
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"index run failed: {child.stderr.read().decode(errors='replace')[-500:] if child.stderr else ''}")
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        rows = sum(conn.execute(select(func.count()).select_from(t)).scalar() for t in EVENT_TABLES.values())
+    engine.dispose()
+    for leftover in work.glob(f"{path.name}*"):
+        leftover.unlink()
+    return rows, elapsed, usage.ru_maxrss * 1024  # Linux reports kilobytes
+
+
+def prefix_end(url: str, addrs: list[str], start: int, head: int, events: int) -> int:
+    """The first block by which the chain holds at least `events` logs of the deployment (else the head)."""
+    client, seen = NodeClient(url), 0
+    for number in range(start, head + 1):
+        seen += len(client.call("eth_getLogs", {"fromBlock": hex(number), "toBlock": hex(number), "address": addrs}))
+        if seen >= events:
+            return number
+    return head
+
+
+def memory(args: argparse.Namespace) -> None:
+    work = Path(tempfile.mkdtemp(prefix="flywheel-bench-"))
+    os.environ.setdefault("FLYWHEEL_HOME", str(work / "home"))
+    (work / "home").mkdir(exist_ok=True)
+    state = Path(args.state) if args.state else None
+    saved = state is not None and state.exists()
+    extra = ("--gas-limit", "100000000") + (("--load-state", str(state)) if saved else ("--dump-state", str(state)) if state else ())
+    port = free_port()
+    chain = anvil.start(port, extra)
+    try:
+        if saved:
+            manifest_path, generated = state.with_suffix(".deployment.json"), 0.0
+            manifest = load(manifest_path)
+        else:
+            manifest, manifest_path, generated = generate(chain.url, work, args)
+            if state is not None:
+                state.with_suffix(".deployment.json").write_text(manifest_path.read_text())
+        head = int(NodeClient(chain.url).call("eth_blockNumber"), 16)
+        small_end = prefix_end(chain.url, addresses(manifest), manifest.deploy_block, head, args.small_events)
+        peak_rss(chain.url, manifest_path, work, head - manifest.deploy_block)  # warm-up: the first run fills the build cache
+        results = {"small": peak_rss(chain.url, manifest_path, work, head - small_end),
+                   "large": peak_rss(chain.url, manifest_path, work, 0)}
+    finally:
+        anvil.stop(port)
+    print(f"generated_s={generated:.0f}")
+    print(f"blocks={head - manifest.deploy_block + 1}")
+    for name, (rows, seconds, rss) in results.items():
+        print(f"rss.sqlite.{name}.events={rows}")
+        print(f"rss.sqlite.{name}.seconds={seconds:.1f}")
+        print(f"rss.sqlite.{name}.events_per_s={rows / seconds:.0f}")
+        print(f"rss.sqlite.{name}.peak_rss_mb={rss / 2**20:.0f}")
+    print(f"rss.sqlite.large_vs_small={results['large'][2] / results['small'][2]:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contributors", type=int, default=2200)
@@ -134,7 +209,13 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=52)
     parser.add_argument("--range", type=int, default=16, help="blocks per eth_getLogs, the same for every reader")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each reader; the median is printed")
+    parser.add_argument("--rss", action="store_true", help="measure the peak RSS of `index run --once` at two sizes instead")
+    parser.add_argument("--small-events", type=int, default=200_000, help="with --rss: events in the smaller run")
+    parser.add_argument("--state", help="with --rss: anvil state file to load the chain from, or to save it to")
     args = parser.parse_args()
+    if args.rss:
+        memory(args)
+        return
 
     work = Path(tempfile.mkdtemp(prefix="flywheel-bench-"))
     os.environ.setdefault("FLYWHEEL_HOME", str(work / "home"))
